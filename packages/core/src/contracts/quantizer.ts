@@ -1,0 +1,50 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Disposable } from './disposable.js';
+import type { LatentSpec } from './latent-spec.js';
+import type { Parametrized } from './parametrized.js';
+
+/** Options of one {@link Quantizer.quantize} call. */
+export interface QuantizeOptions {
+  /**
+   * Training mode: stochastic quantizers sample, EMA codebooks update, running statistics move.
+   * @default false
+   */
+  training?: boolean;
+  /**
+   * Compute host-side diagnostics into {@link QuantizeResult.stats} (costs a device→host copy).
+   * @default false
+   */
+  collectStats?: boolean;
+}
+
+/** What a quantizer returns for a latent `[B,h,w,d]`. */
+export interface QuantizeResult {
+  /** Continuous codes `[B,h,w,d]` with straight-through gradients: what the decoder and diffusion consume. */
+  codes: tf.Tensor4D;
+  /** Integer indices (int32) `[B,h,w]`, or `[B,h,w,G]` for G factorized groups; absent for continuous latents. */
+  indices?: tf.Tensor;
+  /** Auxiliary loss to add to the tokenizer loss (commitment/codebook, KL, ...); a zero scalar when none. */
+  auxLoss: tf.Scalar;
+  /**
+   * Named scalar diagnostics (utilization, entropy, KS, ...). Filled only when `collectStats` is true; the
+   * keys are stable so reports of different quantizers can be compared.
+   */
+  stats: Record<string, number>;
+}
+
+/**
+ * A quantizer: the bottleneck of a tokenizer. It owns only the bottleneck; the encoder/decoder backbone is shared
+ * by every quantizer so comparisons are fair.
+ */
+export interface Quantizer extends Disposable, Parametrized {
+  /** Declaration of the latent space this quantizer produces. */
+  readonly spec: LatentSpec;
+  /** Channels the backbone must deliver into {@link Quantizer.quantize} (e.g. `2·d` for a VAE's mean and log-variance). */
+  readonly inputChannels: number;
+  /** Quantize a continuous latent `[B,h,w,inputChannels]`. */
+  quantize(z: tf.Tensor4D, options?: QuantizeOptions): QuantizeResult;
+  /** Map codes `[B,h,w,d]` to indices; throws for continuous quantizers. */
+  codesToIndices(codes: tf.Tensor4D): tf.Tensor;
+  /** Map indices back to codes `[B,h,w,d]`; throws for continuous quantizers. */
+  indicesToCodes(indices: tf.Tensor): tf.Tensor4D;
+}
