@@ -6,3 +6,5 @@ export * from './contracts/index.js';
 export * from './plugin/define-plugin.js';
 export * from './nn/module.js';
 export * from './random/rng.js';
+export * from './pipeline/types.js';
+export type * from './stage/stage.js';

@@ -1,4 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
+import type { LatentKind } from '../contracts/latent-spec.js';
 import type { PluginContext } from '../contracts/services.js';
 
 /** Kinds of plugins a pipeline can name. */
@@ -29,6 +30,16 @@ export interface PluginContainer {
   isRegistered(token: symbol | string, recursive?: boolean): boolean;
 }
 
+/** Static facts about a configured plugin, used for cross-slot validation. */
+export interface PluginTraits {
+  /** Latent kind a quantizer produces with these options. */
+  produces?: LatentKind;
+  /** Latent kinds a generator or stage can consume with these options (absent: any). */
+  accepts?: LatentKind[];
+  /** Pipeline sections a stage needs (`tokenizer`, `generator`, `data`). */
+  needs?: Array<'data' | 'tokenizer' | 'generator'>;
+}
+
 /** A plugin definition: a plain object built with {@link definePlugin}. */
 export interface PluginDefinition<K extends PluginKind = PluginKind, S extends TSchema = TSchema, T = unknown> {
   /** Unique name within its kind (`ifsq`, `vq`, `psnr`). */
@@ -45,6 +56,11 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, S extends T
   readonly defaults: Partial<Static<S>>;
   /** Create the plugin's object from a context and validated options. */
   create(ctx: PluginContext, options: Static<S>): T | Promise<T>;
+  /**
+   * Static facts the validator checks across slots without creating any plugin (no TensorFlow.js needed):
+   * which latent kind a quantizer produces, which kinds a generator or stage accepts.
+   */
+  traits?(options: Static<S>): PluginTraits;
   /** Optional: contribute extra services to the run's container (advanced). */
   register?(container: PluginContainer, options: Static<S>): void;
 }
