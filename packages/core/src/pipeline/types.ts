@@ -23,6 +23,8 @@ export interface TokenizerSection {
   backbone?: PluginRef;
   /** The bottleneck: `ifsq`, `vq`, `vae`, `ae` or a third-party quantizer. */
   quantizer: PluginRef;
+  /** Optional feature network (a `feature-extractor` plugin) for the perceptual term of the tokenizer loss. */
+  perceptual?: PluginRef;
 }
 
 /** The `generator` section. */
