@@ -15,6 +15,11 @@ export interface QuantizeOptions {
    * @default false
    */
   collectStats?: boolean;
+  /**
+   * Seed for any randomness of this call (VAE sampling, dead-code restarts), drawn by the caller from the run's RNG so
+   * a resumed run repeats it exactly. Quantizers without randomness ignore it.
+   */
+  seed?: number;
 }
 
 /** What a quantizer returns for a latent `[B,h,w,d]`. */
