@@ -52,4 +52,10 @@ export interface Quantizer extends Disposable, Parametrized {
   codesToIndices(codes: tf.Tensor4D): tf.Tensor;
   /** Map indices back to codes `[B,h,w,d]`; throws for continuous quantizers. */
   indicesToCodes(indices: tf.Tensor): tf.Tensor4D;
+  /**
+   * Optional evaluation-time diagnostics of a pre-quantization latent `[B,h,w,inputChannels]` beyond
+   * {@link QuantizeResult.stats} — e.g. an FSQ quantizer reports the KS statistic of the same latent under both the
+   * iFSQ and the tanh bound (`ks_ifsq`, `ks_tanh`), so one trained encoder can be compared across bounds.
+   */
+  diagnose?(z: tf.Tensor4D): Record<string, number>;
 }
