@@ -1,1 +1,3 @@
-export {};
+export * from './kernels.js';
+export * from './choose.js';
+export * from './select.js';

@@ -1,1 +1,3 @@
-export {};
+export * from './tokens.js';
+export * from './plugin-context-factory.js';
+export * from './run-scope.js';

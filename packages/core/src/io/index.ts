@@ -1,2 +1,4 @@
-export {};
+export * from './atomic.js';
+export * from './jsonl.js';
+export * from './checkpoint-store.js';
 export * from './safetensors.js';

@@ -1,1 +1,9 @@
-export {};
+export * from './logger.js';
+export * from './metric-sink.js';
+export * from './progress.js';
+export * from './interrupt.js';
+export * from './report.js';
+export * from './resolved-config.js';
+export * from './run-state.js';
+export * from './stage-context.js';
+export * from './run-pipeline.js';
