@@ -33,9 +33,9 @@ export interface GaussianStats {
 export class GaussianStatsAccumulator {
   private n = 0;
   private dim = 0;
-  private mean = new Float64Array(0);
+  private mean: Float64Array = new Float64Array(0);
   /** Upper triangle is authoritative. */
-  private comoment = new Float64Array(0);
+  private comoment: Float64Array = new Float64Array(0);
 
   /** Forget all samples. */
   reset(): void {

@@ -9,8 +9,10 @@ const K_BLOCK = 256;
 
 /**
  * `C[i][j] += Σ_k P[i][k]·Q[j][k]` for rows of `P` (`m×k`) and `Q` (`n×k`), i.e. `C += P·Qᵀ` (`m×n`).
- * With `upperOnly` only entries with `j ≥ i` are computed (for symmetric results, `P === Q`).
- * @param kStart first summed index per row pair is `max(kStart(i, j), 0)`; used to skip known zeros of triangles.
+ * With `upperOnly` only entries with `j ≥ i` are guaranteed (for symmetric results, `P === Q`); a few entries just
+ * below the diagonal may also be written. Uses a 4×4 register block.
+ * @param kStart first summed index for the block whose top-left entry is `(i, j)`; must be non-decreasing in `i`
+ *   and `j` (used to skip the known zeros of triangular factors).
  */
 export function addRowDots(
   P: Float64Array,
@@ -24,36 +26,50 @@ export function addRowDots(
 ): void {
   for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
     const k1 = Math.min(k, k0 + K_BLOCK);
-    for (let i = 0; i < m; i += 2) {
-      const twoI = i + 1 < m;
-      const pi0 = i * k;
-      const pi1 = (i + 1) * k;
-      let j = upperOnly ? i - (i % 2) : 0;
-      for (; j < n; j += 2) {
-        const twoJ = j + 1 < n;
-        const qj0 = j * k;
-        const qj1 = (j + 1) * k;
-        let s = k0;
-        if (kStart) s = Math.max(k0, Math.min(kStart(i, j), kStart(i, j + 1)));
-        let c00 = 0, c01 = 0, c10 = 0, c11 = 0;
-        if (twoI && twoJ) {
-          for (let t = s; t < k1; t++) {
-            const a0 = P[pi0 + t], a1 = P[pi1 + t], b0 = Q[qj0 + t], b1 = Q[qj1 + t];
-            c00 += a0 * b0; c01 += a0 * b1; c10 += a1 * b0; c11 += a1 * b1;
-          }
-        } else {
-          for (let t = s; t < k1; t++) {
-            const a0 = P[pi0 + t], a1 = twoI ? P[pi1 + t] : 0, b0 = Q[qj0 + t], b1 = twoJ ? Q[qj1 + t] : 0;
-            c00 += a0 * b0; c01 += a0 * b1; c10 += a1 * b0; c11 += a1 * b1;
-          }
-        }
-        C[i * n + j] += c00;
-        if (twoJ) C[i * n + j + 1] += c01;
-        if (twoI) {
-          C[(i + 1) * n + j] += c10;
-          if (twoJ) C[(i + 1) * n + j + 1] += c11;
-        }
+    for (let i = 0; i < m; i += 4) {
+      const fullI = i + 3 < m;
+      for (let j = upperOnly ? i : 0; j < n; j += 4) {
+        const s = kStart ? Math.max(k0, kStart(i, j)) : k0;
+        if (s >= k1) continue;
+        if (fullI && j + 3 < n) block44(P, Q, C, i, j, n, k, s, k1);
+        else blockEdge(P, Q, C, i, j, m, n, k, s, k1);
       }
+    }
+  }
+}
+
+function block44(
+  P: Float64Array, Q: Float64Array, C: Float64Array, i: number, j: number, n: number, k: number, s: number, e: number,
+): void {
+  const p0 = i * k, p1 = p0 + k, p2 = p1 + k, p3 = p2 + k;
+  const q0 = j * k, q1 = q0 + k, q2 = q1 + k, q3 = q2 + k;
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let t = s; t < e; t++) {
+    const a0 = P[p0 + t], a1 = P[p1 + t], a2 = P[p2 + t], a3 = P[p3 + t];
+    const b0 = Q[q0 + t], b1 = Q[q1 + t], b2 = Q[q2 + t], b3 = Q[q3 + t];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+  }
+  let r = i * n + j;
+  C[r] += c00; C[r + 1] += c01; C[r + 2] += c02; C[r + 3] += c03; r += n;
+  C[r] += c10; C[r + 1] += c11; C[r + 2] += c12; C[r + 3] += c13; r += n;
+  C[r] += c20; C[r + 1] += c21; C[r + 2] += c22; C[r + 3] += c23; r += n;
+  C[r] += c30; C[r + 1] += c31; C[r + 2] += c32; C[r + 3] += c33;
+}
+
+function blockEdge(
+  P: Float64Array, Q: Float64Array, C: Float64Array, i: number, j: number, m: number, n: number, k: number, s: number,
+  e: number,
+): void {
+  for (let ii = i; ii < Math.min(m, i + 4); ii++) {
+    for (let jj = j; jj < Math.min(n, j + 4); jj++) {
+      let acc = 0;
+      const p = ii * k, q = jj * k;
+      for (let t = s; t < e; t++) acc += P[p + t] * Q[q + t];
+      C[ii * n + jj] += acc;
     }
   }
 }

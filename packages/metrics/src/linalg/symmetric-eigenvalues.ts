@@ -16,56 +16,68 @@ export function symmetricEigenvalues(A: Float64Array, n: number): Float64Array {
   return d;
 }
 
-/** Reduce symmetric `A` to tridiagonal form: diagonal into `d`, sub-diagonal into `e[0..n-2]`. */
+/**
+ * Reduce symmetric `A` to tridiagonal form: diagonal into `d`, sub-diagonal into `e[0..n-2]`. Reads and updates
+ * only the upper triangle (row-contiguous), which halves the memory traffic of the full-matrix form.
+ */
 function tridiagonalize(A: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
   const v = new Float64Array(n);
   const w = new Float64Array(n);
   for (let k = 0; k < n - 2; k++) {
     const m0 = k + 1; // first row/col of the trailing block
+    const rowK = k * n;
+    d[k] = A[rowK + k];
     let norm2 = 0;
-    for (let i = m0; i < n; i++) norm2 += A[i * n + k] * A[i * n + k];
-    d[k] = A[k * n + k];
-    const x0 = A[m0 * n + k];
+    for (let j = m0; j < n; j++) norm2 += A[rowK + j] * A[rowK + j];
     const norm = Math.sqrt(norm2);
     if (norm === 0) {
       e[k] = 0;
       continue;
     }
+    const x0 = A[rowK + m0];
     const alpha = x0 > 0 ? -norm : norm;
     e[k] = alpha;
     // Householder vector v = x − alpha·e1, normalised.
     let vn2 = 0;
-    for (let i = m0; i < n; i++) {
-      v[i] = A[i * n + k];
-      if (i === m0) v[i] -= alpha;
-      vn2 += v[i] * v[i];
+    for (let j = m0; j < n; j++) {
+      v[j] = A[rowK + j] - (j === m0 ? alpha : 0);
+      vn2 += v[j] * v[j];
     }
-    if (vn2 === 0) continue;
     const inv = 1 / Math.sqrt(vn2);
-    for (let i = m0; i < n; i++) v[i] *= inv;
-    // p = A'v, K = vᵀp, w = p − K v;  A' ← A' − 2(v wᵀ + w vᵀ)
-    let K = 0;
+    for (let j = m0; j < n; j++) {
+      v[j] *= inv;
+      w[j] = 0;
+    }
+    // p = A'v from the upper triangle, K = vᵀp, w = p − K v;  A' ← A' − 2(v wᵀ + w vᵀ)
     for (let i = m0; i < n; i++) {
       const row = i * n;
-      let s = 0;
-      for (let j = m0; j < n; j++) s += A[row + j] * v[j];
-      w[i] = s;
-      K += v[i] * s;
+      const vi = v[i];
+      let s = A[row + i] * vi;
+      for (let j = i + 1; j < n; j++) {
+        const a = A[row + j];
+        s += a * v[j];
+        w[j] += a * vi;
+      }
+      w[i] += s;
     }
+    let K = 0;
+    for (let i = m0; i < n; i++) K += v[i] * w[i];
     for (let i = m0; i < n; i++) w[i] -= K * v[i];
     for (let i = m0; i < n; i++) {
       const row = i * n;
       const vi2 = 2 * v[i];
       const wi2 = 2 * w[i];
-      for (let j = m0; j < n; j++) A[row + j] -= vi2 * w[j] + wi2 * v[j];
+      for (let j = i; j < n; j++) A[row + j] -= vi2 * w[j] + wi2 * v[j];
     }
   }
   if (n >= 2) {
     d[n - 2] = A[(n - 2) * n + (n - 2)];
-    e[n - 2] = A[(n - 1) * n + (n - 2)];
+    e[n - 2] = A[(n - 2) * n + (n - 1)];
   }
-  if (n >= 1) d[n - 1] = A[(n - 1) * n + (n - 1)];
-  if (n >= 1) e[n - 1] = 0;
+  if (n >= 1) {
+    d[n - 1] = A[(n - 1) * n + (n - 1)];
+    e[n - 1] = 0;
+  }
 }
 
 /** Implicit QL on a symmetric tridiagonal matrix (`d` diagonal, `e[i]` couples i and i+1); eigenvalues into `d`. */
