@@ -83,7 +83,9 @@ export async function writeImageGrid(
   }
 
   const { default: sharp } = await import('sharp');
-  const png = await sharp(out, { raw: { width, height, channels: c } }).png().toBuffer();
+  const raw = sharp(out, { raw: { width, height, channels: c } });
+  // Without an explicit colour space sharp would write a single channel as RGB.
+  const png = await (c === 1 ? raw.toColourspace('b-w') : raw).png().toBuffer();
   await writeFileAtomic(path, new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
   return { path, width, height, channels: c };
 }
