@@ -44,15 +44,21 @@ export function trainStep(args: TrainStepArgs): TrainStepResult {
       return lossFn();
     } catch (error) {
       failure = { error };
-      return tf.mul(tf.sum(varList[0]), 0) as tf.Scalar;
+      return tf.mul(tf.sum(varList.find((v) => v.trainable) ?? varList[0]), 0) as tf.Scalar;
     }
   };
 
   const engine = tf.engine();
   engine.startScope('trainStep');
   try {
-    const { value, grads } = tf.variableGrads(guarded, varList);
+    let result: ReturnType<typeof tf.variableGrads> | undefined;
+    try {
+      result = tf.variableGrads(guarded, varList);
+    } catch (error) {
+      throw failure ? failure.error : error;
+    }
     if (failure) throw failure.error;
+    const { value, grads } = result;
     const named = new Map<string, tf.Tensor>();
     for (const [tfName, g] of Object.entries(grads)) {
       const name = nameOf.get(tfName);
