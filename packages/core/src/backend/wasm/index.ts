@@ -1,6 +1,5 @@
 /**
- * Trainable wasm path (issue 6). Placeholder until the wasm kernels land: loads the stock wasm backend only.
+ * Trainable, fast wasm path (issue 6): kernels and gradients that make `@tensorflow/tfjs-backend-wasm` train conv
+ * nets and transformers at XNNPACK speed.
  */
-export async function prepareWasmBackend(): Promise<void> {
-  await import('@tensorflow/tfjs-backend-wasm');
-}
+export { prepareWasmBackend, wasmTrainingKernels, wasmGradientOverrides, missingWasmKernels } from './prepare.js';
