@@ -34,10 +34,15 @@ export function straightThrough<T extends tf.Tensor>(z: T, quantized: T): T {
  * gradient.
  */
 export function lookupRows(table: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2D {
-  const op = tf.customGrad((t) => ({
-    value: tf.gather(t as tf.Tensor, indices),
-    gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.expandDims(indices, 1), dy, (t as tf.Tensor).shape),
-  }));
+  const op = tf.customGrad((t, save) => {
+    const table = t as tf.Tensor;
+    // Saved (cloned and kept by the engine) so the caller may dispose `indices` before the backward pass.
+    (save as tf.GradSaveFunc)([indices]);
+    return {
+      value: tf.gather(table, indices),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(tf.expandDims(saved[0], 1), dy, table.shape),
+    };
+  });
   return op(table) as tf.Tensor2D;
 }
 
