@@ -44,7 +44,7 @@ function digitExpression(edges: Float64Array, name: string): { decl: string; exp
   }
   let p = 1;
   while (p < edges.length + 1) p *= 2;
-  const padded = new Float64Array(p).fill(Infinity);
+  const padded = new Float64Array(p).fill(Number.NaN); // `v >= NaN` is false, even for v = +Infinity
   padded.set(edges);
   const decl = `const ${name} = new Float64Array([${Array.from(padded).join(', ')}]);`;
   const steps: string[] = [];

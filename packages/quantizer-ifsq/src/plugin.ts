@@ -2,11 +2,16 @@
  * The `ifsq` quantizer plugin definition. Imports no TensorFlow.js at module load: the implementation is loaded
  * lazily in `create`, so the CLI can list and validate plugins without tfjs.
  */
-import { definePlugin } from '@ifsq/core';
+import type { PluginDefinition, Quantizer } from '@ifsq/core';
 import { FsqOptionsSchema } from './options-schema.js';
 
-/** `ifsq` quantizer plugin: iFSQ (`bound: ifsq`) or vanilla FSQ (`bound: tanh`). */
-export const ifsq = definePlugin({
+/**
+ * `ifsq` quantizer plugin: iFSQ (`bound: ifsq`) or vanilla FSQ (`bound: tanh`).
+ *
+ * Written as a typed object literal rather than through `definePlugin` (an identity function) so that loading this
+ * module loads nothing from `@ifsq/core` at run time — only types.
+ */
+export const ifsq: PluginDefinition<'quantizer', typeof FsqOptionsSchema, Quantizer> = {
   name: 'ifsq',
   kind: 'quantizer',
   apiVersion: '1',
@@ -22,6 +27,6 @@ export const ifsq = definePlugin({
       ? new FsqQuantizer({ ...rest, bits, channels })
       : new FsqQuantizer({ ...rest, levels: levels ?? [9, 9, 9, 9], channels });
   },
-});
+};
 
 export default ifsq;

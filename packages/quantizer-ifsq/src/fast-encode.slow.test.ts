@@ -1,0 +1,109 @@
+/** The threshold fast path gives exactly the indices of the reference op path (cpu backend). */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type FsqOptions, resolveFsqConfig } from './config.js';
+import { encodeIndices } from './fast-encode.js';
+import { codesOp, referenceIndicesOp } from './ops.js';
+import { exactBinEdges, scalarReference } from './reference.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Seeded N(0,1) stream for tests (mulberry32 + Box–Muller). */
+function seededNormal(seed: number): () => number {
+  let a = seed >>> 0;
+  const uniform = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const s = spare;
+      spare = undefined;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = uniform();
+    const v = uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** Next/previous float32 neighbours of x. */
+function neighbours(x: number, steps: number): number[] {
+  const f = new Float32Array([x]);
+  const u = new Int32Array(f.buffer);
+  const out: number[] = [];
+  const base = u[0];
+  for (let s = -steps; s <= steps; s++) {
+    u[0] = x >= 0 ? base + s : base - s;
+    out.push(f[0]);
+  }
+  return out;
+}
+
+/** 1M-ish values: seeded N(0, 2²) samples, every bin edge ±3 ulps, exact ties of the scaled value, specials. */
+function probeValues(options: FsqOptions, count: number): Float32Array {
+  const cfg = resolveFsqConfig(options);
+  const d = cfg.levels.length;
+  const normal = seededNormal(cfg.levels.reduce((a, b) => a * 31 + b, 7));
+  const special: number[] = [0, -0, 1e-30, -1e-30, 50, -50, 1e6, -1e6, Infinity, -Infinity, 3.4e38, -3.4e38];
+  for (const edges of exactBinEdges(cfg)) for (const t of edges) special.push(...neighbours(t, 3));
+  const n = Math.ceil((count + special.length) / d) * d;
+  const z = new Float32Array(n);
+  z.set(special);
+  for (let i = special.length; i < n; i++) z[i] = 2 * normal();
+  return z;
+}
+
+describe('exact threshold fast path', () => {
+  it.each<FsqOptions>([
+    { levels: [17, 17, 17, 17] },
+    { levels: [9, 5, 3, 65] },
+    { levels: [9, 9, 9, 9], alpha: 2, indexOrder: 'big' },
+    { levels: [8, 5, 5, 5], bound: 'tanh' },
+    { levels: [8, 6, 7, 4], bound: 'tanh', groups: [2, 2] },
+    { levels: [257, 257], groups: [1, 1] },
+  ])('matches the op path index for index on 1M values (%j)', (options) => {
+    const cfg = resolveFsqConfig(options);
+    const d = cfg.levels.length;
+    const z = probeValues(options, 1_000_000);
+    const zt = tf.tensor2d(z, [z.length / d, d]);
+    const ref = referenceIndicesOp(zt, cfg);
+    const want = ref.dataSync();
+    const got = encodeIndices(z, cfg).indices;
+    expect(got.length).toBe(want.length);
+    let mismatches = 0;
+    for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) mismatches++;
+    expect(mismatches).toBe(0);
+    const op = codesOp(zt, cfg);
+    const wantCodes = op.codes.dataSync();
+    const gotCodes = encodeIndices(z, cfg, { codes: true }).codes as Float32Array;
+    let codeMismatches = 0;
+    for (let i = 0; i < gotCodes.length; i++) if (!Object.is(gotCodes[i] + 0, wantCodes[i] + 0)) codeMismatches++;
+    expect(codeMismatches).toBe(0);
+    tf.dispose([zt, ref, op.codes, op.rounded]);
+  });
+
+  it('puts each edge exactly where the scalar reference digit steps up', () => {
+    const cfg = resolveFsqConfig({ levels: [9] });
+    const ref = scalarReference(cfg);
+    const edges = exactBinEdges(cfg)[0];
+    edges.forEach((t, k) => {
+      const below = neighbours(t, 1)[0];
+      expect(ref.digit(t, 0)).toBeGreaterThanOrEqual(k + 1);
+      expect(ref.digit(below, 0)).toBeLessThan(k + 1);
+    });
+    // iFSQ edges of L = 9 in z-space are ±0.15707, ±0.49279, ±0.91646, ±1.69253 (spec §11.3).
+    expect(Array.from(edges.slice(4))).toEqual(
+      [0.15707, 0.49279, 0.91646, 1.69253].map((x) => expect.closeTo(x, 4) as unknown as number),
+    );
+  });
+});
