@@ -55,7 +55,7 @@ export function setRunModuleLoader(loader: (() => Promise<RunModule>) | undefine
 
 function formatSummary(summary: Record<string, number> | undefined): string {
   if (!summary) return '';
-  const parts = Object.entries(summary).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toPrecision(5)}`);
+  const parts = Object.entries(summary).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : Number(v.toPrecision(5))}`);
   return parts.length ? `  ${parts.join(' ')}` : '';
 }
 
