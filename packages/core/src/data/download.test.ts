@@ -111,6 +111,12 @@ describe('downloads', () => {
       downloadVerified({ url: 'http://example.invalid/f.gz', dest, name: 'f.gz', expected: {}, fetch }),
     ).rejects.toThrow('f.gz: download from http://example.invalid/f.gz failed with HTTP 503 Service Unavailable');
     expect(seen).toEqual(['http://example.invalid/f.gz']);
+
+    const slow: FetchLike = (_url, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    await expect(
+      downloadVerified({ url: 'http://example.invalid/g.gz', dest, name: 'g.gz', expected: {}, fetch: slow, timeoutMs: 20 }),
+    ).rejects.toThrow('g.gz: download from http://example.invalid/g.gz failed (aborted)');
     expect(existsSync(dest)).toBe(false);
   });
 });

@@ -77,8 +77,10 @@ export interface DownloadOptions {
   expected: ExpectedDigests;
   /** Fetch function. @default globalThis.fetch */
   fetch?: FetchLike;
-  /** Abort signal. */
+  /** Abort signal. @default a timeout of `timeoutMs` */
   signal?: AbortSignal;
+  /** Give up after this many milliseconds when no `signal` is given. @default 600000 */
+  timeoutMs?: number;
 }
 
 /** Download a file, verify its checksum, then move it into place atomically. Returns the number of bytes. */
@@ -86,7 +88,8 @@ export async function downloadVerified(options: DownloadOptions): Promise<number
   const fetchFn: FetchLike = options.fetch ?? (globalThis.fetch as unknown as FetchLike);
   let response: FetchResponseLike;
   try {
-    response = await fetchFn(options.url, options.signal ? { signal: options.signal } : undefined);
+    const signal = options.signal ?? AbortSignal.timeout(options.timeoutMs ?? 600_000);
+    response = await fetchFn(options.url, { signal });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`${options.name}: download from ${options.url} failed (${reason})`);
@@ -96,7 +99,13 @@ export async function downloadVerified(options: DownloadOptions): Promise<number
       `${options.name}: download from ${options.url} failed with HTTP ${response.status} ${response.statusText ?? ''}`.trim(),
     );
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${options.name}: download from ${options.url} broke off (${reason})`);
+  }
   verifyDigests(bytes, options.name, options.expected);
   await writeFileAtomic(options.dest, bytes);
   return bytes.length;

@@ -69,6 +69,15 @@ describe('locating Fashion-MNIST', () => {
     expect(files.images).toBe(join(dir, 't10k-images-idx3-ubyte.gz'));
   });
 
+  it('warns when the dir option lacks the files, then keeps looking', async () => {
+    const { warnings, logger } = recordingLogger();
+    const files = await locateFashionMnist('test', { dir: empty, systemDir: empty, cacheDir: empty, logger });
+    expect(files.source).toBe('shipped');
+    expect(warnings).toEqual([
+      `Fashion-MNIST test files (t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) not found in ${empty}; looking further`,
+    ]);
+  });
+
   it('serves the test split from the shipped copy when nothing else is installed', async () => {
     const { warnings, logger } = recordingLogger();
     const files = await locateFashionMnist('test', { systemDir: empty, cacheDir: empty, logger });

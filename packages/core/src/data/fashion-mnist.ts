@@ -87,6 +87,12 @@ export async function locateFashionMnist(
     const images = findFile(dir, files.images);
     const labels = findFile(dir, files.labels);
     if (images && labels) return { images, labels, split, source, fallback: false };
+    if (source === 'dir') {
+      location.logger?.warn(
+        `Fashion-MNIST ${split} files (${files.images.name}, ${files.labels.name}) not found in ${dir}; looking further`,
+        { dir },
+      );
+    }
   }
   if (location.download) {
     const baseUrl = location.baseUrl ?? FASHION_MNIST_BASE_URL;
