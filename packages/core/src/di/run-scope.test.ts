@@ -134,8 +134,10 @@ describe('RunScope', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ifsq-di-'));
     const outside = tf.variable(tf.ones([2]));
     const scope = RunScope.open({ runDir: dir, pipeline: pipelineWith(dir, {}), backend, logger: silent });
+    tf.tidy(() => outside.assign(outside.add(2)));
     await scope.dispose();
     expect(outside.isDisposed).toBe(false);
+    expect([...outside.dataSync()]).toEqual([3, 3]);
     outside.dispose();
   });
 });

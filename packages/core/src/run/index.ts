@@ -5,5 +5,6 @@ export * from './interrupt.js';
 export * from './report.js';
 export * from './resolved-config.js';
 export * from './run-state.js';
+export * from './run-lock.js';
 export * from './stage-context.js';
 export * from './run-pipeline.js';

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
@@ -285,6 +285,22 @@ describe('runPipeline', () => {
     await expect(runPipeline(pipeline(dir, [broken]), { stderr: sink() })).rejects.toThrow(
       "stage plugin 'broken' (stages[0]): create() must return an object with run(ctx)",
     );
+  });
+
+  it('refuses a run directory locked by another live process and takes over a stale lock', async () => {
+    const dir = tempDir();
+    const hooks: CountHooks = { starts: [] };
+    const runDir = join(dir, 'runs', 'unit');
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'run.lock'), `${process.ppid}\n`);
+    await expect(runPipeline(pipeline(dir, [countStage(hooks)]), { stderr: sink() })).rejects.toThrow(
+      `run directory ${runDir} is in use by process ${process.ppid}`,
+    );
+    expect(hooks.starts).toEqual([]);
+    writeFileSync(join(runDir, 'run.lock'), '4194000\n');
+    const result = await runPipeline(pipeline(dir, [countStage(hooks)]), { stderr: sink() });
+    expect(result.stages[0].status).toBe('completed');
+    expect(existsSync(join(runDir, 'run.lock'))).toBe(false);
   });
 
   it('refuses artifact paths outside the run directory', async () => {

@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import type { ResolvedPipeline, ResolvedPlugin } from '../pipeline/types.js';
 import type { Stage, StageResult } from '../stage/stage.js';
 import { installInterruptHandler } from './interrupt.js';
+import { acquireRunLock } from './run-lock.js';
 import { RunLogger, type TextSink } from './logger.js';
 import { RunReport } from './report.js';
 import {
@@ -144,6 +145,22 @@ export async function runPipeline(pipeline: ResolvedPipeline, o: RunPipelineOpti
   const selected = selectEntries(entries, o.stages);
   const runDir = runDirectoryOf(pipeline);
   const movedTo = prepareRunDirectory(runDir, pipeline, o.force ?? false);
+  const releaseLock = acquireRunLock(runDir);
+  try {
+    return await runInDirectory(pipeline, o, entries, selected, runDir, movedTo);
+  } finally {
+    releaseLock();
+  }
+}
+
+async function runInDirectory(
+  pipeline: ResolvedPipeline,
+  o: RunPipelineOptions,
+  entries: StageEntry[],
+  selected: Set<string>,
+  runDir: string,
+  movedTo: string | undefined,
+): Promise<RunPipelineResult> {
   const stream = o.stderr ?? process.stderr;
   const logger = new RunLogger({ file: join(runDir, 'log.jsonl'), stream });
   if (movedTo) logger.info(`--force: moved the previous run to ${movedTo}`);
@@ -166,12 +183,12 @@ export async function runPipeline(pipeline: ResolvedPipeline, o: RunPipelineOpti
     node: resolved.versions.node,
   });
 
+  const scope = RunScope.open({ runDir, pipeline, backend, logger });
   const controller = new AbortController();
   const onExternalAbort = (): void => controller.abort(o.signal?.reason);
   if (o.signal?.aborted) onExternalAbort();
   o.signal?.addEventListener('abort', onExternalAbort, { once: true });
   const removeSigint = installInterruptHandler({ controller, logger });
-  const scope = RunScope.open({ runDir, pipeline, backend, logger });
 
   const outcomes: StageOutcome[] = [];
   let stop = false;
