@@ -52,7 +52,9 @@ export class Embedding extends Module {
     return tf.tidy(() => {
       if (this.lookup === 'gather') return tf.gather(this.weight, ids);
       const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
-      const rows = tf.matMul(tf.oneHot(flat, this.numEmbeddings, 1, 0, 'float32'), this.weight as tf.Tensor2D);
+      // int32 one-hot then a cast: a float32 OneHot gives zeros on the wasm backend of tfjs 4.22.
+      const oneHot = tf.cast(tf.oneHot(flat, this.numEmbeddings), 'float32') as tf.Tensor2D;
+      const rows = tf.matMul(oneHot, this.weight as tf.Tensor2D);
       return tf.reshape(rows, [...ids.shape, this.dim]);
     });
   }
