@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { FashionMnistFile } from './fashion-mnist-files.js';
 import { isGzip } from './idx.js';
 

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** Images of one grid row group, values in [-1,1]: a `[N,H,W,C]` tensor or its data with the shape. */
 export type GridImages = tf.Tensor | { data: Float32Array; shape: [number, number, number, number] };
