@@ -7,6 +7,7 @@ export * from './config.js';
 export * from './codec.js';
 export { roundHalfEven, scalarReference, exactBinEdges, type ScalarReference } from './reference.js';
 export * from './fast-encode.js';
+export * from './kernel.js';
 export { roundSTE, boundedOp, scaledOp, codesOp, indicesFromRoundedOp, referenceIndicesOp } from './ops.js';
 export * from './diagnostics.js';
 export * from './quantizer.js';

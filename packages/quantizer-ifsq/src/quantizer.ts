@@ -9,6 +9,7 @@ import { codesToDigits, digitsToCodes, digitsToIndices, indicesToDigits } from '
 import { type FsqConfig, type FsqOptions, resolveFsqConfig } from './config.js';
 import { fsqDiagnostics } from './diagnostics.js';
 import { encodeIndices } from './fast-encode.js';
+import { encodeTensor } from './kernel.js';
 import { boundedOp, codesOp, indicesFromRoundedOp } from './ops.js';
 import { scalarReference } from './reference.js';
 
@@ -108,9 +109,9 @@ export class FsqQuantizer implements Quantizer {
         this.#runningVar.assign(tf.add(tf.mul(this.#runningVar, 1 - RUNNING_MOMENTUM), tf.mul(variance, RUNNING_MOMENTUM)));
       });
     } else {
-      const enc = encodeIndices(float32Data(z), this.config, { codes: true });
-      codes = tf.tensor4d(enc.codes as Float32Array, z.shape as [number, number, number, number], 'float32');
-      indices = tf.tensor(enc.indices, this.#indexShape(z.shape), 'int32');
+      const enc = encodeTensor(z, this.config, this.#indexShape(z.shape));
+      codes = enc.codes as tf.Tensor4D;
+      indices = enc.indices;
     }
     const stats = collectStats ? this.#stats(z) : {};
     return { codes, indices, auxLoss: tf.scalar(0), stats };
