@@ -1,43 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SeededRng } from '../random/rng.js';
-import { Module } from '../nn/module.js';
-import { Conv2d } from '../nn/conv2d.js';
-import { ResnetBlock } from '../nn/resnet-block.js';
-import { Downsample, Upsample } from '../nn/resample.js';
-import { silu } from '../nn/activations.js';
 import { AdamW } from '../optim/adamw.js';
 import { clipGradNorm } from '../optim/clip.js';
 import { warmupCosineLr } from '../optim/schedule.js';
 import { trainStep } from './train-step.js';
+import { l1Loss, TinyNet, tinyBatch } from '../../test/fixtures/nn/tiny-net.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** A tiny conv autoencoder: conv_in → ResnetBlock → Downsample → Upsample → conv_out. */
-class TinyNet extends Module {
-  readonly convIn: Conv2d;
-  readonly block: ResnetBlock;
-  readonly down: Downsample;
-  readonly up: Upsample;
-  readonly convOut: Conv2d;
-  constructor(seed: number) {
-    super();
-    const rng = new SeededRng(seed);
-    this.convIn = this.addModule('conv_in', new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3, rng }));
-    this.block = this.addModule('block', new ResnetBlock({ inChannels: 4, numGroups: 2, rng }));
-    this.down = this.addModule('down', new Downsample({ inChannels: 4, rng }));
-    this.up = this.addModule('up', new Upsample({ inChannels: 4, rng }));
-    this.convOut = this.addModule('conv_out', new Conv2d({ inChannels: 4, outChannels: 3, kernelSize: 3, rng }));
-  }
-  forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => this.convOut.forward(silu(this.up.forward(this.down.forward(this.block.forward(this.convIn.forward(x)))))));
-  }
-}
-
-const batch = () => tf.randomUniform([2, 8, 8, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
-const l1 = (net: TinyNet, x: tf.Tensor4D) => () => tf.mean(tf.abs(tf.sub(net.forward(x), x))) as tf.Scalar;
+const batch = tinyBatch;
+const l1 = l1Loss;
 
 describe('trainStep', () => {
   it('keeps the tensor count constant over 50 steps of a small conv net and lowers the loss', () => {
