@@ -89,7 +89,9 @@ export async function runCommand(io: CliIO, configPath: string | undefined, opti
       io.err('interrupted');
       return EXIT.interrupted;
     }
-    io.err(`error: ${e?.stack ?? String(error)}`);
+    const debug = process.env.IFSQ_LOG_LEVEL === 'debug';
+    io.err(`error: ${debug ? (e?.stack ?? String(error)) : (e?.message ?? String(error))}`);
+    if (!debug) io.err('(set IFSQ_LOG_LEVEL=debug to print the stack trace)');
     return EXIT.failure;
   }
   for (const stage of outcome.stages) io.out(`${stage.name}: ${stage.status}${formatSummary(stage.summary)}`);
