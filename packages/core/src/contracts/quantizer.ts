@@ -58,4 +58,9 @@ export interface Quantizer extends Disposable, Parametrized {
    * iFSQ and the tanh bound (`ks_ifsq`, `ks_tanh`), so one trained encoder can be compared across bounds.
    */
   diagnose?(z: tf.Tensor4D): Record<string, number>;
+  /**
+   * Optional: the bounded values of a latent just before rounding (FSQ), for distribution metrics such as the KS
+   * statistic against Uniform(−1,1). Evaluation passes them to metrics as `preQuant`.
+   */
+  boundedValues?(z: tf.Tensor4D): tf.Tensor4D;
 }
