@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { definePlugin } from '../plugin/define-plugin.js';
 import { installFakePackage, makeProject, removeProject } from '../plugin/fake-packages.test.util.js';
@@ -143,7 +144,7 @@ describe('validatePipeline', () => {
       name: 'inline-stage',
       kind: 'stage',
       apiVersion: '1',
-      options: { type: 'object', properties: { n: { type: 'integer', maximum: 3 } }, additionalProperties: false } as never,
+      options: Type.Object({ n: Type.Optional(Type.Integer({ maximum: 3 })) }, { additionalProperties: false }),
       defaults: {},
       create: () => ({}),
     });
