@@ -210,6 +210,24 @@ describe('runPipeline', () => {
     expect(hooks.starts).toEqual([0, 0, 0]);
   });
 
+  it('--force with selected stages reruns only those and keeps the other stages of an unchanged config', async () => {
+    const dir = tempDir();
+    const hooks: CountHooks = { starts: [] };
+    const calls: string[] = [];
+    const p = pipeline(dir, [countStage(hooks), evalStage(calls)]);
+    const first = await runPipeline(p, { stderr: sink() });
+    const again = await runPipeline(p, { stderr: sink(), force: true, stages: ['evaluate-count'] });
+    expect(hooks.starts).toEqual([0]);
+    expect(calls).toEqual(['evaluate-count', 'evaluate-count']);
+    expect(again.stages).toEqual([{ name: 'evaluate-count', status: 'completed', summary: { scale: 2 } }]);
+    expect(existsSync(`${first.runDir}.previous`)).toBe(false);
+    const state = readJson<{ stages: Record<string, { status: string; attempts: number }> }>(join(first.runDir, 'state.json'));
+    expect(state.stages['train-count']).toMatchObject({ status: 'completed', attempts: 1 });
+    expect(state.stages['evaluate-count']).toMatchObject({ status: 'completed', attempts: 2 });
+    const report = readJson<{ sections: { title: string }[] }>(join(first.runDir, 'report.json'));
+    expect(report.sections.map((x) => x.title)).toEqual(['Counting', 'Evaluation']);
+  });
+
   it('stops at a step boundary when aborted, checkpoints, and resumes to the uninterrupted result', async () => {
     const dir = tempDir();
     const controller = new AbortController();

@@ -25,7 +25,11 @@ export interface RunPipelineOptions {
   stages?: string[];
   /** Continue interrupted stages from their checkpoints (`ctx.resume` is true for them). @default false */
   resume?: boolean;
-  /** Start from scratch: the old run directory is moved to `<run>.previous`, then every stage runs. @default false */
+  /**
+   * Start from scratch: the old run directory is moved to `<run>.previous`, then every stage runs. Together with
+   * `stages` and an unchanged config, only the selected stages rerun and the others' results stay.
+   * @default false
+   */
   force?: boolean;
   /** An extra abort signal (tests, embedding applications); aborting it acts like a first Ctrl-C. */
   signal?: AbortSignal;
@@ -98,10 +102,23 @@ function differences(stored: Partial<ResolvedConfigRecord>, pipeline: ResolvedPi
   return out;
 }
 
-/** Refuse a run directory holding another configuration (unless forced); with force, move it aside. */
-function prepareRunDirectory(runDir: string, pipeline: ResolvedPipeline, force: boolean): string | undefined {
+function storedFingerprint(configFile: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(configFile, 'utf8')) as Partial<ResolvedConfigRecord>).fingerprint;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuse a run directory holding another configuration (unless forced). With force, move it aside; except when
+ * only some stages are selected and the config is unchanged: then only those stages rerun, and the other
+ * stages' results and checkpoints stay.
+ */
+function prepareRunDirectory(runDir: string, pipeline: ResolvedPipeline, force: boolean, partial: boolean): string | undefined {
   const configFile = join(runDir, 'config.resolved.json');
-  if (force && existsSync(runDir)) {
+  const sameConfig = existsSync(configFile) && storedFingerprint(configFile) === pipelineFingerprint(pipeline);
+  if (force && existsSync(runDir) && !(partial && sameConfig)) {
     const previous = `${runDir}.previous`;
     rmSync(previous, { recursive: true, force: true });
     renameSync(runDir, previous);
@@ -144,11 +161,14 @@ export async function runPipeline(pipeline: ResolvedPipeline, o: RunPipelineOpti
   const entries = stageEntries(pipeline);
   const selected = selectEntries(entries, o.stages);
   const runDir = runDirectoryOf(pipeline);
-  const movedTo = prepareRunDirectory(runDir, pipeline, o.force ?? false);
+  const partial = (o.stages?.length ?? 0) > 0;
+  const movedTo = prepareRunDirectory(runDir, pipeline, o.force ?? false, partial);
   const releaseLock = acquireRunLock(runDir);
+  process.once('exit', releaseLock);
   try {
     return await runInDirectory(pipeline, o, entries, selected, runDir, movedTo);
   } finally {
+    process.off('exit', releaseLock);
     releaseLock();
   }
 }
@@ -196,7 +216,7 @@ async function runInDirectory(
     for (const entry of entries) {
       if (!selected.has(entry.key)) continue;
       const previous = state.get(entry.key);
-      if (previous.status === 'completed') {
+      if (previous.status === 'completed' && !o.force) {
         logger.info(`stage ${entry.key} already completed; skipping (use --force to rerun everything)`);
         outcomes.push({ name: entry.key, status: 'skipped', ...(previous.summary ? { summary: previous.summary } : {}) });
         continue;
