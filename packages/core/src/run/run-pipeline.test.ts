@@ -64,6 +64,7 @@ function countStage(hooks: CountHooks): PluginDefinition {
         }
         bar.stop();
         const final = w.dataSync()[0];
+        ctx.logger.info('counted', { final });
         await ctx.report({ title: 'Counting', values: { final }, text: 'Adds one per step.' });
         await ctx.writeArtifact('count/result.txt', String(final));
         return { status: 'completed', summary: { final } };
@@ -164,6 +165,7 @@ describe('runPipeline', () => {
     const log = readJsonl<{ level: string; msg: string }>(join(result.runDir, 'log.jsonl'));
     expect(log.some((l) => l.msg.startsWith('backend cpu'))).toBe(true);
     expect(err.text()).toMatch(/info {2}.*backend cpu/);
+    expect(err.text()).toMatch(/info {2}\[train-count\] counted final=5\n/);
     const state = readJson<{ stages: Record<string, { status: string; attempts: number }> }>(join(result.runDir, 'state.json'));
     expect(state.stages['train-count']).toMatchObject({ status: 'completed', attempts: 1 });
     const report = readFileSync(join(result.runDir, 'report.md'), 'utf8');

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { RunScope } from '../di/run-scope.js';
+import { TOKENS } from '../di/tokens.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ResolvedPipeline } from '../pipeline/types.js';
 import type { StageContext } from '../stage/stage.js';
@@ -46,7 +47,7 @@ export function createStageContext(init: StageContextInit): StageContext {
   const stageDir = join(runDir, 'stages', stageName.replace(/[^A-Za-z0-9._-]/g, '_'));
   mkdirSync(stageDir, { recursive: true });
   const base = scope.pluginContext({ name: stageName.split('#')[0], path: init.path });
-  const logger = base.logger.child({ stage: stageName });
+  const logger = scope.resolve(TOKENS.logger).child({ stage: stageName });
   return Object.freeze({
     ...base,
     logger,
