@@ -31,13 +31,16 @@ function checkChannels(name: string, z: tf.Tensor4D, expected: number, what: str
   if (c !== expected) throw new Error(`${name} quantizer: input has ${c} channels, expected ${what} = ${expected}`);
 }
 
-/** Mean and population standard deviation of all code values, for the `stats` of continuous bottlenecks. */
-function codeMoments(codes: tf.Tensor): { mean: number; std: number } {
+/**
+ * Diagnostics shared by continuous bottlenecks (same keys as the other quantizers where they apply): mean and
+ * population variance of all code values, and the stored bits per value.
+ */
+function codeStats(codes: tf.Tensor, spec: LatentSpec): Record<string, number> {
   const [mean, variance] = tf.tidy(() => {
     const m = tf.moments(codes);
     return [m.mean.dataSync()[0], m.variance.dataSync()[0]];
   });
-  return { mean, std: Math.sqrt(variance) };
+  return { latent_mean: mean, latent_var: variance, bits_per_value: spec.bitsPerValue };
 }
 
 /**
@@ -60,12 +63,7 @@ export class AeQuantizer extends Module implements Quantizer {
   quantize(z: tf.Tensor4D, options: QuantizeOptions = {}): QuantizeResult {
     checkChannels('ae', z, this.inputChannels, 'latentChannels');
     const codes = tf.clone(z);
-    const stats: Record<string, number> = {};
-    if (options.collectStats) {
-      const { mean, std } = codeMoments(codes);
-      stats.latent_mean = mean;
-      stats.latent_std = std;
-    }
+    const stats = options.collectStats ? codeStats(codes, this.spec) : {};
     return { codes, auxLoss: tf.scalar(0), stats };
   }
 
@@ -124,12 +122,10 @@ export class VaeQuantizer extends Module implements Quantizer {
       const auxLoss = tf.mul(kl, this.options.klWeight) as tf.Scalar;
       return { codes, auxLoss, kl, logvar };
     });
-    const stats: Record<string, number> = {};
+    let stats: Record<string, number> = {};
     try {
       if (options.collectStats) {
-        const { mean, std } = codeMoments(out.codes);
-        stats.latent_mean = mean;
-        stats.latent_std = std;
+        stats = codeStats(out.codes, this.spec);
         stats.kl = out.kl.dataSync()[0];
         stats.logvar_mean = tf.tidy(() => tf.mean(out.logvar).dataSync()[0]);
       }

@@ -8,5 +8,4 @@ export { nearestCodeIndices, DEFAULT_SEARCH_CHUNK_ELEMENTS, type NearestSearchOp
 export { kmeans, type KMeansOptions } from './kmeans.js';
 export { lookupRows, stopGradient, straightThrough, untaped, l2NormalizeRows } from './graph.js';
 export { UsageWindow } from './usage-window.js';
-export { codeUsageStats, countCodes, type CodeUsageStats } from './code-stats.js';
 export { vq } from './plugin.js';

@@ -258,11 +258,10 @@ describe('VectorQuantizer usage statistics', () => {
     const s = step([2, 2, 3, 3]);
     expect(s.usage_window).toBe(6);
     expect(s.utilization).toBe(1);
-    expect(s.active_codes).toBe(4);
-    const h = -(2 * (1 / 6) * Math.log2(1 / 6) + 2 * (2 / 6) * Math.log2(2 / 6));
-    expect(s.entropy).toBeCloseTo(h, 10);
+        const h = -(2 * (1 / 6) * Math.log2(1 / 6) + 2 * (2 / 6) * Math.log2(2 / 6));
+    expect(s.entropy_bits).toBeCloseTo(h, 10);
     expect(s.perplexity).toBeCloseTo(2 ** h, 10);
-    expect(s.normalized_entropy).toBeCloseTo(h / 2, 10);
+    expect(s.entropy_norm).toBeCloseTo(h / 2, 10);
     expect(s.batch_utilization).toBe(0.5);
     expect(Array.from(q.windowCounts())).toEqual([1, 1, 2, 2]);
     q.dispose();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module, SeededRng } from '@ifsq/core';
+import { histogram, occupancy } from '@ifsq/metrics';
 import type { LatentSpec, QuantizeOptions, QuantizeResult, Quantizer } from '@ifsq/core';
-import { codeUsageStats, countCodes } from './code-stats.js';
 import { l2NormalizeRows, lookupRows, stopGradient, straightThrough, untaped } from './graph.js';
 import { kmeans } from './kmeans.js';
 import { nearestCodeIndices } from './nearest.js';
@@ -129,17 +129,18 @@ export class VectorQuantizer extends Module implements Quantizer {
       if (training) this.#updateAfterStep(out.zIn, out.indices);
       if (options.collectStats) {
         const indexValues = out.indices.dataSync();
-        const counts = training ? this.#window.counts : countCodes(indexValues, o.codebookSize);
-        const usage = codeUsageStats(counts);
+        const batchCounts = histogram(indexValues, o.codebookSize);
+        const usage = occupancy(training ? this.#window.counts : batchCounts, o.codebookSize);
         stats.utilization = usage.utilization;
-        stats.entropy = usage.entropy;
-        stats.normalized_entropy = usage.normalizedEntropy;
+        stats.entropy_bits = usage.entropyBits;
+        stats.entropy_norm = usage.normalizedEntropy;
         stats.perplexity = usage.perplexity;
-        stats.active_codes = usage.activeCodes;
         stats.usage_window = training ? this.#window.size : indexValues.length;
-        stats.batch_utilization = codeUsageStats(countCodes(indexValues, o.codebookSize)).utilization;
+        stats.batch_utilization = occupancy(batchCounts, o.codebookSize).utilization;
         stats.commitment_loss = out.commitment.dataSync()[0];
         if (out.codebookLoss) stats.codebook_loss = out.codebookLoss.dataSync()[0];
+        stats.bits_per_value = this.spec.bitsPerValue;
+        stats.codebook_size = o.codebookSize;
         if (o.deadCodeThreshold > 0) stats.dead_codes = this.#countDeadCodes();
       }
     } finally {
