@@ -20,8 +20,12 @@
 /** @typedef {import('@ifsq/core').QuantizeOptions} QuantizeOptions */
 /** @typedef {import('@ifsq/core').QuantizeResult} QuantizeResult */
 /** @typedef {import('@ifsq/core').LatentSpec} LatentSpec */
+/** @typedef {import('@ifsq/core').Quantizer} Quantizer */
 
-/** @implements {import('@ifsq/core').Quantizer} */
+/**
+ * Hard-clamp scalar quantizer with straight-through rounding; see the module comment for the formulas.
+ * @implements {Quantizer}
+ */
 export class ClampQuantizer {
   /**
    * @param {Tf} tf - The tfjs module to compute with.
