@@ -16,8 +16,8 @@ const fit = definePlugin({
   name: 'fit',
   kind: 'stage',
   apiVersion: '1',
-  options: Type.Object({ steps: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
-  defaults: {},
+  options: Type.Object({ steps: Type.Integer({ minimum: 1 }), lr: Type.Number() }, { additionalProperties: false }),
+  defaults: { lr: 0.001 },
   create: () => ({}),
 });
 
@@ -37,6 +37,11 @@ describe('composePipelineSchema', () => {
     expect(validate({ tokenizer: { quantizer: { use: 'grid', options: { levels: [5, 5] } } }, stages: [{ use: 'fit', options: { steps: 3 } }] })).toBe(true);
     expect(validate({ tokenizer: { quantizer: { use: 'grid', options: { levels: [1] } } }, stages: ['fit'] })).toBe(false);
     expect(validate({ tokenizer: { quantizer: 'grid' }, stages: [{ use: 'fit', options: { steps: 0 } }] })).toBe(false);
+  });
+
+  it('does not require options that have defaults, but still requires the others', () => {
+    expect(validate({ stages: [{ use: 'fit', options: { steps: 3 } }] })).toBe(true);
+    expect(validate({ stages: [{ use: 'fit', options: { lr: 0.1 } }] })).toBe(false);
   });
 
   it('still accepts plugins that were not installed when the schema was made', () => {

@@ -26,7 +26,7 @@ function branchFor(plugins: KnownPlugin[]): TSchema | undefined {
       Type.Object(
         {
           use: Type.Literal(p.specifier, { description: p.definition.description ?? `${p.definition.kind} ${p.definition.name}` }),
-          options: Type.Optional(p.definition.options),
+          options: Type.Optional(Type.Unsafe(optionalDefaults(p.definition))),
         },
         { additionalProperties: false },
       ),
@@ -41,6 +41,21 @@ function branchFor(plugins: KnownPlugin[]): TSchema | undefined {
         { additionalProperties: false, description: 'A plugin not installed where the schema was made.' },
       ),
   ]);
+}
+
+/**
+ * A plugin's options schema as a pipeline file may write it: keys that have a default are not required, because
+ * the defaults are merged in before validation.
+ */
+function optionalDefaults(definition: PluginDefinition): Record<string, unknown> {
+  const schema = plain(definition.options);
+  const defaults = (definition.defaults ?? {}) as Record<string, unknown>;
+  if (Array.isArray(schema.required)) {
+    const required = (schema.required as string[]).filter((key) => !Object.hasOwn(defaults, key));
+    if (required.length > 0) schema.required = required;
+    else delete schema.required;
+  }
+  return schema;
 }
 
 /** Drop TypeBox's symbol keys so the result is plain JSON. */
