@@ -8,7 +8,7 @@
  *   index = Σ_i digit_i · β_i,  β = [1, L_1, L_1·L_2, …]   (little-endian mixed radix)
  *
  * Unlike FSQ's tanh bound or iFSQ's sigmoid bound, values beyond ±1 all land in the edge bins and get no gradient;
- * the `clampedFraction` statistic shows how often that happens.
+ * the `clamped_fraction` statistic shows how often that happens.
  *
  * The module takes the tfjs instance as a constructor argument (the run's `ctx.tf`), so it never imports
  * TensorFlow.js itself and always uses the same copy as the run.
@@ -103,13 +103,18 @@ export class ClampQuantizer {
   }
 
   /**
-   * Host-side diagnostics: fraction of latent values clamped, codebook utilization, index entropy (bits) and
-   * perplexity.
+   * Host-side diagnostics, with the key names the other ifsq quantizers use so reports line up:
+   * `utilization` (share of the Π L_i codewords seen in the batch), `entropy_bits`, `entropy_norm`
+   * (entropy / log2 of the codebook size), `perplexity`, `latent_mean`, `latent_var`, plus this quantizer's own
+   * `clamped_fraction` (share of latent values with |z| > 1).
    * @param {Tensor} z @param {Tensor} indices @returns {Record<string, number>}
    */
   statistics(z, indices) {
     const tf = this.tf;
-    const clampedFraction = tf.tidy(() => tf.abs(z).greater(1).toFloat().mean().dataSync()[0]);
+    const [clamped, mean, variance] = tf.tidy(() => {
+      const { mean, variance } = tf.moments(z);
+      return [tf.abs(z).greater(1).toFloat().mean().dataSync()[0], mean.dataSync()[0], variance.dataSync()[0]];
+    });
     const values = indices.dataSync();
     /** @type {Map<number, number>} */
     const counts = new Map();
@@ -120,7 +125,24 @@ export class ClampQuantizer {
       entropy -= p * Math.log2(p);
     }
     const size = /** @type {number[]} */ (this.spec.vocabSizes)[0];
-    return { clampedFraction, utilization: counts.size / size, entropy, perplexity: 2 ** entropy };
+    return {
+      utilization: counts.size / size,
+      entropy_bits: entropy,
+      entropy_norm: entropy / Math.log2(size),
+      perplexity: 2 ** entropy,
+      latent_mean: mean,
+      latent_var: variance,
+      clamped_fraction: clamped,
+    };
+  }
+
+  /**
+   * The values just before rounding, clamp(z, −1, 1), for distribution metrics (KS against Uniform(−1, 1)).
+   * @param {Tensor4D} z @returns {Tensor4D}
+   */
+  boundedValues(z) {
+    this.checkChannels(z, 'the latent');
+    return /** @type {Tensor4D} */ (this.tf.clipByValue(z, -1, 1));
   }
 
   /**

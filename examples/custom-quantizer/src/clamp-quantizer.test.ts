@@ -37,10 +37,14 @@ describe('ClampQuantizer', () => {
     expect(out.indices?.shape).toEqual([1, 2, 2]);
     expect(Array.from(out.indices?.dataSync() ?? [])).toEqual(INDICES);
     expect(out.auxLoss.dataSync()[0]).toBe(0);
-    expect(out.stats.clampedFraction).toBeCloseTo(2 / 8, 7);
+    expect(out.stats.clamped_fraction).toBeCloseTo(2 / 8, 7);
     expect(out.stats.utilization).toBeCloseTo(4 / 15, 12);
-    expect(out.stats.entropy).toBeCloseTo(2, 12);
+    expect(out.stats.entropy_bits).toBeCloseTo(2, 12);
+    expect(out.stats.entropy_norm).toBeCloseTo(2 / Math.log2(15), 12);
     expect(out.stats.perplexity).toBeCloseTo(4, 12);
+    const mean = Z.reduce((a, b) => a + b, 0) / Z.length;
+    expect(out.stats.latent_mean).toBeCloseTo(mean, 6);
+    expect(out.stats.latent_var).toBeCloseTo(Z.reduce((a, b) => a + (b - mean) ** 2, 0) / Z.length, 5);
     tf.dispose([z, out.codes, out.indices as tf.Tensor, out.auxLoss]);
   });
 
@@ -65,6 +69,13 @@ describe('ClampQuantizer', () => {
     tf.dispose([all, codes, back]);
   });
 
+  it('exposes the clamped values before rounding', () => {
+    const z = tf.tensor4d(Z, [1, 2, 2, 2]);
+    const bounded = q.boundedValues(z);
+    expect(Array.from(bounded.dataSync()).map((v) => Number(v.toFixed(6)))).toEqual([0.3, -1, 0.9, 0.1, 1, 0.7, -0.6, -0.2]);
+    tf.dispose([z, bounded]);
+  });
+
   it('leaks no tensors across quantize and the codecs', () => {
     const z = tf.tensor4d(Z, [1, 2, 2, 2]);
     const before = tf.memory().numTensors;
@@ -72,7 +83,8 @@ describe('ClampQuantizer', () => {
       const out = q.quantize(z, { collectStats: true });
       const idx = q.codesToIndices(out.codes);
       const codes = q.indicesToCodes(idx);
-      tf.dispose([out.codes, out.indices as tf.Tensor, out.auxLoss, idx, codes]);
+      const bounded = q.boundedValues(z);
+      tf.dispose([out.codes, out.indices as tf.Tensor, out.auxLoss, idx, codes, bounded]);
     }
     expect(tf.memory().numTensors).toBe(before);
     z.dispose();
