@@ -39,7 +39,10 @@ export interface GeneratorSection {
 export interface OutputSection {
   /** Folder holding run directories, relative to the pipeline file. @default "runs" */
   dir?: string;
-  /** Name of this run's directory. @default the pipeline's `name`, else "run" */
+  /**
+   * Name of this run's directory. @default `<name>-<fingerprint>`: the pipeline's `name` (else "run") and the first
+   * 8 hex digits of a hash of everything that determines the results, so an edited pipeline gets its own run.
+   */
   run?: string;
 }
 

@@ -37,13 +37,13 @@ describe('runPipeline on a loaded pipeline file', () => {
     await tf.setBackend('cpu');
   });
 
-  it('runs a stage from a pipeline file into <configDir>/<output.dir>/<name>', async () => {
+  it('runs a stage from a pipeline file into <configDir>/<output.dir>/<name>-<fingerprint>', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ifsq-file-'));
     writeFileSync(join(dir, 'ifsq.config.mjs'), PIPELINE);
     const loaded = await loadPipeline({ cwd: dir });
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
     const result = await runPipeline(loaded.pipeline, { stderr: { write: () => true } });
-    expect(result.runDir).toBe(join(loaded.pipeline.configDir, 'out', 'from-file'));
+    expect(result.runDir).toMatch(new RegExp(`^${join(loaded.pipeline.configDir, 'out', 'from-file')}-[0-9a-f]{8}$`));
     expect(result.stages).toEqual([{ name: 'sum-steps', status: 'completed', summary: { total: 10 } }]);
     expect(readFileSync(join(result.runDir, 'sum.txt'), 'utf8')).toBe('10');
     const config = JSON.parse(readFileSync(join(result.runDir, 'config.resolved.json'), 'utf8')) as ResolvedConfigRecord;

@@ -46,11 +46,15 @@ export interface ResolvedConfigRecord {
   fingerprint: string;
 }
 
-/** Absolute run directory: `<configDir>/<output.dir ?? 'runs'>/<output.run ?? name ?? 'run'>`. */
+/**
+ * Absolute run directory: `<configDir>/<output.dir ?? 'runs'>/<output.run>`, or, when `output.run` is not set,
+ * `<name ?? 'run'>-<first 8 hex digits of the pipeline fingerprint>`. So editing a pipeline (say `bound: ifsq` →
+ * `bound: tanh`) starts a new run next to the old one, while rerunning the same pipeline finds its own run again.
+ */
 export function runDirectoryOf(pipeline: ResolvedPipeline): string {
   const { output, name } = pipeline.config;
   const dir = output?.dir ?? 'runs';
-  const run = output?.run ?? name ?? 'run';
+  const run = output?.run ?? `${name ?? 'run'}-${pipelineFingerprint(pipeline).slice(0, 8)}`;
   if (run === '' || run === '.' || run === '..' || /[\\/]/.test(run)) {
     throw new Error(`output.run: expected a plain folder name, got ${JSON.stringify(run)}`);
   }

@@ -122,7 +122,7 @@ function pipeline(dir: string, stages: PluginDefinition[], over: { seed?: number
   return {
     configPath: join(dir, 'ifsq.config.json'),
     configDir: dir,
-    config: { name: 'unit', seed: over.seed ?? 1, backend: 'cpu', stages: stages.map((d) => d.name) },
+    config: { name: 'unit', seed: over.seed ?? 1, backend: 'cpu', stages: stages.map((d) => d.name), output: { run: 'unit' } },
     plugins: new Map([[q.path, q], ...stageSlots.map((s) => [s.path, s] as const)]),
     stages: stageSlots,
     metrics: [],
