@@ -1,1 +1,7 @@
-export {};
+export * from './tokenizer.js';
+export * from './backbone.js';
+export * from './plugins.js';
+export * from './stage-support.js';
+export { TrainTokenizerStage, type TrainTokenizerStageOptions } from './train-stage.js';
+export { EvaluateTokenizerStage, formatSummary, type EvaluateTokenizerStageOptions } from './evaluate-stage.js';
+export { EncodeStage, type EncodeStageOptions } from './encode-stage.js';

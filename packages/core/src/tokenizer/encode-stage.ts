@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Static } from '@sinclair/typebox';
+import type { LatentScale } from '../contracts/latent-spec.js';
+import { encodeSafetensors } from '../io/safetensors.js';
+import type { Stage, StageContext, StageResult } from '../stage/stage.js';
+import type { EncodeOptions } from './plugins.js';
+import { buildTokenizer, holdoutOf, loadTokenizerData, loadTrainedTokenizer } from './stage-support.js';
+
+/** Options of the `encode` stage (documented in its plugin schema). */
+export type EncodeStageOptions = Static<typeof EncodeOptions>;
+
+/** Per-channel running sums for the mean and standard deviation of the codes (float64). */
+class ChannelMoments {
+  readonly sum: Float64Array;
+  readonly sumSq: Float64Array;
+  count = 0;
+
+  constructor(channels: number) {
+    this.sum = new Float64Array(channels);
+    this.sumSq = new Float64Array(channels);
+  }
+
+  add(values: Float32Array): void {
+    const c = this.sum.length;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      this.sum[i % c] += v;
+      this.sumSq[i % c] += v * v;
+    }
+    this.count += values.length / c;
+  }
+
+  scale(): LatentScale & { kind: 'per-channel' } {
+    const mean = [...this.sum].map((s) => s / this.count);
+    const std = [...this.sumSq].map((s, i) => Math.sqrt(Math.max(s / this.count - mean[i] ** 2, 0)));
+    return { kind: 'per-channel', mean, std };
+  }
+}
+
+/**
+ * Encode the whole dataset (training and held-out images) with the trained tokenizer into one safetensors token
+ * file: `codes` `[N,h,w,d]` (float32), `indices` (int32, discrete tokenizers), `labels` `[N]`, and `holdout` `[N]`
+ * (1 for images `train-tokenizer` held out). The metadata carries the latent spec — with the per-channel mean/std
+ * measured here as its scale for continuous tokenizers — so generators normalise consistently.
+ */
+export class EncodeStage implements Stage {
+  /** @param options - validated stage options. */
+  constructor(readonly options: EncodeStageOptions) {}
+
+  async run(ctx: StageContext): Promise<StageResult> {
+    const o = this.options;
+    const { train, holdout } = await loadTokenizerData(ctx, holdoutOf(ctx));
+    const tokenizer = await buildTokenizer(ctx, train.imageShape[2]);
+    try {
+      const weights = await loadTrainedTokenizer(ctx, tokenizer, true);
+      const { quantizer } = tokenizer;
+      const wantIndices = o.outputs.includes('indices');
+      if (wantIndices && quantizer.spec.kind !== 'discrete') {
+        throw new Error('encode: outputs include "indices" but the tokenizer is continuous');
+      }
+      const codes: Float32Array[] = [];
+      const indices: Int32Array[] = [];
+      const labels: number[] = [];
+      const isHoldout: number[] = [];
+      let latentShape: number[] = [];
+      let indexShape: number[] = [];
+      const moments = new ChannelMoments(quantizer.spec.channels);
+      const progress = ctx.progress(train.size + holdout.size, 0, 'encode');
+      let done = 0;
+      for (const [part, flag] of [[train, 0], [holdout, 1]] as const) {
+        for (const batch of part.batches({ batchSize: o.batchSize, seed: 0, shuffle: false })) {
+          const q = tokenizer.encode(batch.images);
+          const c = (await q.codes.data()) as Float32Array;
+          moments.add(c);
+          if (o.outputs.includes('codes')) codes.push(c);
+          if (wantIndices && q.indices) indices.push((await q.indices.data()) as Int32Array);
+          latentShape = q.codes.shape.slice(1);
+          indexShape = q.indices?.shape.slice(1) ?? [];
+          labels.push(...((await batch.labels.data()) as Int32Array));
+          for (let i = 0; i < batch.images.shape[0]; i++) isHoldout.push(flag);
+          done += batch.images.shape[0];
+          progress.update(done);
+          tf.dispose([batch.images, batch.labels, q.codes, q.indices, q.auxLoss]);
+        }
+      }
+      progress.stop();
+      const n = labels.length;
+      const measured = moments.scale();
+      const spec = quantizer.spec.kind === 'continuous' ? { ...quantizer.spec, scale: measured } : quantizer.spec;
+      const tensors = new Map<string, tf.Tensor>();
+      if (codes.length > 0) tensors.set('codes', tf.tensor(concatFloat(codes), [n, ...latentShape], 'float32'));
+      if (indices.length > 0) tensors.set('indices', tf.tensor(concatInt(indices), [n, ...indexShape], 'int32'));
+      tensors.set('labels', tf.tensor1d(labels, 'int32'));
+      tensors.set('holdout', tf.tensor1d(isHoldout, 'int32'));
+      const bytes = await encodeSafetensors(tensors, {
+        format: 'ifsq-tokens',
+        spec: JSON.stringify(spec),
+        measured_scale: JSON.stringify(measured),
+        dataset: train.name,
+        image_shape: JSON.stringify(train.imageShape),
+        weights,
+      });
+      tf.dispose([...tensors.values()]);
+      const path = await ctx.writeArtifact(`${ctx.stageName}/${o.file}`, bytes);
+      const summary = { images: n, held_out: holdout.size, bytes: bytes.byteLength };
+      await ctx.report({
+        title: 'Token file',
+        values: summary,
+        provenance: { file: path, outputs: o.outputs, spec, measured_scale: measured },
+        text: `Encoded ${n} images into \`${ctx.stageName}/${o.file}\` (${o.outputs.join(' and ')}; latent ${latentShape.join('×')}).`,
+      });
+      return { status: 'completed', summary };
+    } finally {
+      tokenizer.backbone.dispose();
+    }
+  }
+}
+
+function concatFloat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function concatInt(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
