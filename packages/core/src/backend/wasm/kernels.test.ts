@@ -194,3 +194,23 @@ describe('wasm UnsortedSegmentSum', () => {
     expect(actual[3 * 4]).toBeCloseTo(0 + 8, 5); // rows 0 and 2 of the multiplier hit id 3
   });
 });
+
+describe('nearest-upsample gradient', () => {
+  it('is the k×k block sum of dy on cpu and wasm, also for batch > 1 (stock cpu kernel is wrong there)', async () => {
+    const r = () => tf.tensor(seededNormal([2, 8, 6, 3], 'up'), [2, 8, 6, 3]);
+    const grad = () =>
+      tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [8, 6]), r())))(tf.zeros([2, 4, 3, 3]));
+    const dy = seededNormal([2, 8, 6, 3], 'up');
+    const expected = new Float32Array(2 * 4 * 3 * 3);
+    for (let b = 0; b < 2; b++)
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 6; x++)
+          for (let c = 0; c < 3; c++) expected[((b * 4 + (y >> 1)) * 3 + (x >> 1)) * 3 + c] += dy[((b * 8 + y) * 6 + x) * 3 + c];
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      const n0 = tf.memory().numTensors;
+      expect(closeness(await valuesOn(backend, grad), expected)).toBeLessThan(1);
+      expect(tf.memory().numTensors).toBe(n0);
+    }
+  });
+});

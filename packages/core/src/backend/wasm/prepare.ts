@@ -2,13 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { registerFastBatchMatMul } from './batch-matmul.js';
 import { registerConvGradients } from './conv-gradients.js';
 import { registerConvKernels } from './conv-kernels.js';
+import { registerResizeNearestGradient } from './resize-gradient.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
 
 /** Kernels this package registers (or replaces) for the `wasm` backend. */
 const TRAINING_KERNELS = ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum'] as const;
 
 /** Kernels whose tfjs gradient this package replaces (globally, for every backend). */
-const GRADIENT_OVERRIDES = ['Conv2D', 'Conv2DBackpropInput'] as const;
+const GRADIENT_OVERRIDES = ['Conv2D', 'Conv2DBackpropInput', 'ResizeNearestNeighbor'] as const;
 
 const READY_KEY = Symbol.for('@ifsq/core.wasm.prepared');
 
@@ -28,6 +29,7 @@ export function prepareWasmBackend(): Promise<void> {
     ready = (async () => {
       await import('@tensorflow/tfjs-backend-wasm');
       registerConvGradients();
+      registerResizeNearestGradient();
       registerConvKernels();
       registerFastBatchMatMul();
       registerUnsortedSegmentSum();
