@@ -20,7 +20,8 @@ function table(rows: string[][]): string[] {
 
 function row(p: InstalledPlugin): string[] {
   const from = p.packageName ? `${p.packageName}${p.packageVersion ? `@${p.packageVersion}` : ''}` : '';
-  const status = p.builtin ? (p.available ? 'built-in' : 'built-in, not installed') : 'installed';
+  const missing = p.packageVersion ? 'built-in, missing from its package' : 'built-in, not installed';
+  const status = p.builtin ? (p.available ? 'built-in' : missing) : 'installed';
   return [p.kind, p.specifier, status, from, p.description ?? ''];
 }
 

@@ -86,7 +86,7 @@ describe('validatePipeline', () => {
     expect(lines).toContain('seed: must be integer');
     expect(lines).toContain('data: must be a plugin name, { use, options } or { plugin, options }');
     expect(lines).toContain('tokenizer.quantizer: unknown quantizer `acme-qaunt#grid`');
-    expect(lines).toContain('stages[1]: package acme-stage has no plugin `nope`');
+    expect(lines).toContain('stages[1]: package acme-stage@1.2.3 has no plugin `nope` (it provides: fit (stage), tokens (stage))');
     expect(result.issues.filter((i) => i.path === 'data')).toHaveLength(1);
   });
 

@@ -148,11 +148,11 @@ function chooseEntry(pkg: PluginPackage, pluginName: string | undefined, req: Pl
     const match = named.find((e) => e.kind === req.kind) ?? named[0];
     if (match) return match;
     const guess = closestMatch(pluginName, entries.map((e) => e.name));
-    const hint = guess ? ` did you mean \`${pkg.name}#${guess}\`?` : '';
+    const hint = guess ? `; did you mean \`${pkg.name}#${guess}\`?` : '';
     throw new PluginResolutionError(
       req.slot,
       'unknown',
-      `package ${pkg.name} has no plugin \`${pluginName}\`;${hint} It provides: ${listed}.`,
+      `package ${pkg.name}@${pkg.version} has no plugin \`${pluginName}\` (it provides: ${listed})${hint}`,
       guess ? `${pkg.name}#${guess}` : undefined,
     );
   }
