@@ -71,18 +71,20 @@ describe('exact threshold fast path', () => {
     { levels: [8, 5, 5, 5], bound: 'tanh' },
     { levels: [8, 6, 7, 4], bound: 'tanh', groups: [2, 2] },
     { levels: [257, 257], groups: [1, 1] },
-  ])('matches the op path index for index on 1M values (%j)', (options) => {
+  ])('matches the op path index for index on 1M values with every edge search (%j)', (options) => {
     const cfg = resolveFsqConfig(options);
     const d = cfg.levels.length;
     const z = probeValues(options, 1_000_000);
     const zt = tf.tensor2d(z, [z.length / d, d]);
     const ref = referenceIndicesOp(zt, cfg);
     const want = ref.dataSync();
-    const got = encodeIndices(z, cfg).indices;
-    expect(got.length).toBe(want.length);
-    let mismatches = 0;
-    for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) mismatches++;
-    expect(mismatches).toBe(0);
+    for (const search of ['auto', 'unrolled', 'bucket', 'bisect'] as const) {
+      const got = encodeIndices(z, cfg, { search }).indices;
+      expect(got.length).toBe(want.length);
+      let mismatches = 0;
+      for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) mismatches++;
+      expect(mismatches, `search ${search}`).toBe(0);
+    }
     const op = codesOp(zt, cfg);
     const wantCodes = op.codes.dataSync();
     const gotCodes = encodeIndices(z, cfg, { codes: true }).codes as Float32Array;
