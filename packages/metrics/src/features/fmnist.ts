@@ -57,9 +57,10 @@ export class FmnistFeatureExtractor implements FeatureExtractor {
       let x: tf.Tensor4D = images.shape[3] === 1 ? images : tf.mean(images, 3, true);
       if (x.shape[1] !== 28 || x.shape[2] !== 28) x = tf.image.resizeBilinear(x, [28, 28], false, true);
       const [c1, c2, c3] = this.layers;
-      x = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, c1.filter, 1, 'same'), c1.bias)), 2, 2, 'valid');
-      x = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, c2.filter, 1, 'same'), c2.bias)), 2, 2, 'valid');
-      x = tf.relu(tf.add(tf.conv2d(x, c3.filter, 1, 'same'), c3.bias));
+      const convRelu = (h: tf.Tensor4D, c: ConvLayer): tf.Tensor4D => tf.relu(tf.add(tf.conv2d(h, c.filter, 1, 'same'), c.bias)) as tf.Tensor4D;
+      x = tf.maxPool(convRelu(x, c1), 2, 2, 'valid');
+      x = tf.maxPool(convRelu(x, c2), 2, 2, 'valid');
+      x = convRelu(x, c3);
       return tf.mean(x, [1, 2]) as tf.Tensor2D;
     });
   }

@@ -72,7 +72,7 @@ export class InceptionV3FeatureExtractor implements FeatureExtractor {
 
   private c(name: string, x: tf.Tensor4D): tf.Tensor4D {
     const { spec, filter, bias } = this.convs.get(name)!;
-    return tf.relu(tf.add(tf.conv2d(x, filter, spec.stride, spec.padding), bias));
+    return tf.relu(tf.add(tf.conv2d(x, filter, spec.stride, spec.padding), bias)) as tf.Tensor4D;
   }
 
   private blockA(n: string, x: tf.Tensor4D): tf.Tensor4D {

@@ -117,7 +117,7 @@ export class Lpips {
       }
       const c = this.convs.get(op)!;
       const input = typeof c.pad === 'number' ? tf.pad(h, [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]]) : h;
-      h = tf.relu(tf.add(tf.conv2d(input, c.filter, c.stride, typeof c.pad === 'number' ? 'valid' : 'same'), c.bias));
+      h = tf.relu(tf.add(tf.conv2d(input, c.filter, c.stride, typeof c.pad === 'number' ? 'valid' : 'same'), c.bias)) as tf.Tensor4D;
       if (layout.taps.includes(op)) out.push(h);
     }
     return out;
@@ -142,7 +142,7 @@ export class Lpips {
         const layer = options.spatial
           ? (tf.mean(tf.image.resizeBilinear(map, [H, W], false, true), [1, 2, 3]) as tf.Tensor1D)
           : (tf.mean(map, [1, 2, 3]) as tf.Tensor1D);
-        total = total ? tf.add(total, layer) : layer;
+        total = total ? (tf.add(total, layer) as tf.Tensor1D) : layer;
       });
       return total!;
     });
