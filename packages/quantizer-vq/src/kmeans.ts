@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { l2NormalizeRows } from './graph.js';
-import { nearestCodeIndices } from './nearest.js';
+import { nearestCodeIndices, type NearestSearchOptions } from './nearest.js';
 
 /** Options of {@link kmeans}. */
 export interface KMeansOptions {
@@ -14,6 +14,8 @@ export interface KMeansOptions {
   initialRows: ArrayLike<number>;
   /** Chunk bound of the nearest-centre search. @default 4194304 */
   maxChunkElements?: number;
+  /** Method of the nearest-centre search (see {@link NearestSearchOptions.method}). @default "auto" */
+  method?: 'auto' | 'tensor' | 'host';
 }
 
 /**
@@ -35,7 +37,7 @@ export function kmeans(points: tf.Tensor2D, options: KMeansOptions): tf.Tensor2D
     let centres = tf.gather(x, tf.tensor1d(Array.from(initialRows), 'int32')) as tf.Tensor2D;
     for (let it = 0; it < iterations; it++) {
       const next = tf.tidy(() => {
-        const assign = nearestCodeIndices(x, centres, { maxChunkElements: options.maxChunkElements });
+        const assign = nearestCodeIndices(x, centres, { maxChunkElements: options.maxChunkElements, method: options.method });
         const where = tf.expandDims(assign, 1);
         const sums = tf.scatterND(where, x, centres.shape) as tf.Tensor2D;
         const counts = tf.expandDims(tf.scatterND(where, ones, [clusters]), 1);

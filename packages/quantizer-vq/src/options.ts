@@ -47,6 +47,12 @@ export interface VqOptions {
    * @default 4194304
    */
   searchChunkElements: number;
+  /**
+   * How the nearest-code search runs: `tensor` (chunked tfjs ops, any backend), `host` (a JavaScript loop in
+   * float64, several times faster than tfjs-cpu's matmul), or `auto` (`host` on the cpu backend, else `tensor`).
+   * @default "auto"
+   */
+  searchMethod: 'auto' | 'tensor' | 'host';
 }
 
 /** Default options of the `vq` quantizer. */
@@ -64,6 +70,7 @@ export const VQ_DEFAULTS: Readonly<VqOptions> = Object.freeze({
   deadCodeThreshold: 0,
   usageWindow: 65536,
   searchChunkElements: 1 << 22,
+  searchMethod: 'auto',
 });
 
 /** JSON Schema (TypeBox) of the `vq` options. */
@@ -116,6 +123,10 @@ export const VqOptionsSchema = Type.Object(
       default: VQ_DEFAULTS.searchChunkElements,
       description: 'Max distance entries computed at once by the nearest-code search.',
     }),
+    searchMethod: Type.Union([Type.Literal('auto'), Type.Literal('tensor'), Type.Literal('host')], {
+      default: VQ_DEFAULTS.searchMethod,
+      description: 'Nearest-code search: tensor (chunked tfjs ops), host (JavaScript loop), auto (host on cpu).',
+    }),
   },
   { additionalProperties: false },
 );
@@ -145,5 +156,6 @@ export function resolveVqOptions(options: Partial<VqOptions> = {}): VqOptions {
   if (!(o.deadCodeThreshold >= 0)) fail('deadCodeThreshold', 'a number ≥ 0');
   if (!isInt(o.usageWindow, 1)) fail('usageWindow', 'an integer ≥ 1');
   if (!isInt(o.searchChunkElements, 1)) fail('searchChunkElements', 'an integer ≥ 1');
+  if (!['auto', 'tensor', 'host'].includes(o.searchMethod)) fail('searchMethod', '"auto", "tensor" or "host"');
   return o;
 }

@@ -98,7 +98,7 @@ export class VectorQuantizer extends Module implements Quantizer {
       const zIn = o.l2Normalize ? l2NormalizeRows(flat) : flat;
       const table = o.l2Normalize ? l2NormalizeRows(this.codebook as tf.Tensor2D) : (this.codebook as tf.Tensor2D);
       const indices = untaped(() =>
-        nearestCodeIndices(zIn, table, { maxChunkElements: o.searchChunkElements }),
+        nearestCodeIndices(zIn, table, { maxChunkElements: o.searchChunkElements, method: o.searchMethod }),
       );
       const zq = lookupRows(table, indices);
       const commitment = tf.mean(tf.square(tf.sub(stopGradient(zq), zIn))) as tf.Scalar;
@@ -160,7 +160,10 @@ export class VectorQuantizer extends Module implements Quantizer {
     return untaped(() => {
       const flat = tf.reshape(codes, [b * h * w, c]) as tf.Tensor2D;
       const table = this.effectiveCodebook();
-      const idx = nearestCodeIndices(flat, table, { maxChunkElements: this.options.searchChunkElements });
+      const idx = nearestCodeIndices(flat, table, {
+        maxChunkElements: this.options.searchChunkElements,
+        method: this.options.searchMethod,
+      });
       return tf.reshape(idx, [b, h, w]);
     });
   }
@@ -196,6 +199,7 @@ export class VectorQuantizer extends Module implements Quantizer {
         cosine: o.l2Normalize,
         initialRows: rows,
         maxChunkElements: o.searchChunkElements,
+        method: o.searchMethod,
       });
       this.codebook.assign(centres);
       this.#embedSum?.assign(centres);
