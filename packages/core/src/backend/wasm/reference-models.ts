@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { seededNormal } from './test-helpers.js';
+import { seededNormal } from './seeded-normal.js';
 
 /**
  * Small reference networks for the wasm-path tests and `pnpm bench`, written with raw tfjs ops so they exercise
@@ -31,6 +31,12 @@ export interface ConvAutoencoderOptions {
   latentChannels?: number;
   /** GroupNorm groups. @default 8 */
   groups?: number;
+  /** ResNet blocks per encoder stage. @default 1 */
+  blocksPerStage?: number;
+  /** ResNet blocks per decoder stage. @default blocksPerStage + 1 */
+  decoderBlocksPerStage?: number;
+  /** ResNet blocks at the lowest resolution, in encoder and decoder each. @default 1 */
+  midBlocks?: number;
   /** Seed of parameters and data. @default 'ae' */
   seed?: string;
 }
@@ -79,10 +85,10 @@ function groupNorm(x: tf.Tensor4D, groups: number, gamma: tf.Tensor, beta: tf.Te
 }
 
 /**
- * Conv autoencoder in the shape of the quickstart tokenizer backbone: conv_in, one ResNet block per stage
- * (GroupNorm, SiLU, 3×3 convs, 1×1 skip when channels change), stride-2 3×3 downsample with explicit (0,1)
- * padding, a middle block, GroupNorm → SiLU → conv_out to the latent; the decoder mirrors it with nearest ×2
- * upsampling + 3×3 conv. Loss: mean absolute reconstruction error.
+ * Conv autoencoder in the shape of the quickstart tokenizer backbone (`conv-resnet`): conv_in, ResNet blocks per
+ * stage (GroupNorm, SiLU, 3×3 convs, 1×1 skip when channels change), stride-2 3×3 downsample with explicit (0,1)
+ * padding, middle blocks, GroupNorm → SiLU → conv_out, 1×1 quant / post-quant convs (no quantizer), and a decoder
+ * with one more block per stage and nearest ×2 upsampling + 3×3 conv. Loss: mean absolute reconstruction error.
  */
 export function convAutoencoder(options: ConvAutoencoderOptions = {}): ReferenceModel {
   const B = options.batch ?? 32;
@@ -92,6 +98,9 @@ export function convAutoencoder(options: ConvAutoencoderOptions = {}): Reference
   const mults = options.multipliers ?? [1, 2, 2];
   const zc = options.latentChannels ?? 4;
   const G = options.groups ?? 8;
+  const encBlocks = options.blocksPerStage ?? 1;
+  const decBlocks = options.decoderBlocksPerStage ?? encBlocks + 1;
+  const midBlocks = options.midBlocks ?? 1;
   const P = new ParamStore(options.seed ?? 'ae');
   const conv = (name: string, k: number, cin: number, cout: number) => ({
     w: P.normal(`${name}.w`, [k, k, cin, cout], Math.sqrt(1 / (k * k * cin))),
@@ -117,26 +126,38 @@ export function convAutoencoder(options: ConvAutoencoderOptions = {}): Reference
     };
   };
   const widths = mults.map((m) => m * ch);
+  type Block = (x: tf.Tensor4D) => tf.Tensor4D;
+  const chain = (blocks: Block[]): Block => (x) => blocks.reduce((h, b) => b(h), x);
   // Encoder.
-  const encIn = conv('enc.in', 3, C, widths[0]);
-  const encStages: Array<{ block: (x: tf.Tensor4D) => tf.Tensor4D; down: Conv | null }> = [];
-  let prev = widths[0];
+  const encIn = conv('enc.in', 3, C, ch);
+  const encStages: Array<{ block: Block; down: Conv | null }> = [];
+  let prev = ch;
   widths.forEach((w, i) => {
-    encStages.push({ block: resBlock(`enc.${i}`, prev, w), down: i < widths.length - 1 ? conv(`enc.${i}.down`, 3, w, w) : null });
-    prev = w;
+    const blocks: Block[] = [];
+    for (let j = 0; j < encBlocks; j++) {
+      blocks.push(resBlock(`enc.${i}.${j}`, prev, w));
+      prev = w;
+    }
+    encStages.push({ block: chain(blocks), down: i < widths.length - 1 ? conv(`enc.${i}.down`, 3, w, w) : null });
   });
-  const encMid = resBlock('enc.mid', prev, prev);
+  const encMid = chain(Array.from({ length: midBlocks }, (_, j) => resBlock(`enc.mid.${j}`, prev, prev)));
   const encNorm = norm('enc.out.n', prev);
   const encOut = conv('enc.out', 3, prev, zc);
+  const quantConv = conv('quant', 1, zc, zc);
+  const postQuantConv = conv('post_quant', 1, zc, zc);
   // Decoder.
   const top = widths[widths.length - 1];
   const decIn = conv('dec.in', 3, zc, top);
-  const decMid = resBlock('dec.mid', top, top);
-  const decStages: Array<{ block: (x: tf.Tensor4D) => tf.Tensor4D; up: Conv | null }> = [];
+  const decMid = chain(Array.from({ length: midBlocks }, (_, j) => resBlock(`dec.mid.${j}`, top, top)));
+  const decStages: Array<{ block: Block; up: Conv | null }> = [];
   prev = top;
   for (let i = widths.length - 1; i >= 0; i--) {
-    decStages.push({ block: resBlock(`dec.${i}`, prev, widths[i]), up: i > 0 ? conv(`dec.${i}.up`, 3, widths[i], widths[i]) : null });
-    prev = widths[i];
+    const blocks: Block[] = [];
+    for (let j = 0; j < decBlocks; j++) {
+      blocks.push(resBlock(`dec.${i}.${j}`, prev, widths[i]));
+      prev = widths[i];
+    }
+    decStages.push({ block: chain(blocks), up: i > 0 ? conv(`dec.${i}.up`, 3, widths[i], widths[i]) : null });
   }
   const decNorm = norm('dec.out.n', prev);
   const decOut = conv('dec.out', 3, prev, C);
@@ -152,8 +173,8 @@ export function convAutoencoder(options: ConvAutoencoderOptions = {}): Reference
       if (s.down) h = applyConv(tf.pad(h, [[0, 0], [0, 1], [0, 1], [0, 0]]), s.down, 2, 'valid');
     }
     h = encMid(h);
-    const z = applyConv(silu(groupNorm(h, G, encNorm.g, encNorm.b)) as tf.Tensor4D, encOut);
-    h = decMid(applyConv(z, decIn));
+    const z = applyConv(applyConv(silu(groupNorm(h, G, encNorm.g, encNorm.b)) as tf.Tensor4D, encOut), quantConv);
+    h = decMid(applyConv(applyConv(z, postQuantConv), decIn));
     for (const s of decStages) {
       h = s.block(h);
       if (s.up) h = applyConv(tf.image.resizeNearestNeighbor(h, [h.shape[1] * 2, h.shape[2] * 2]), s.up);

@@ -1,14 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng } from '../../random/rng.js';
-
-/** Deterministic N(0, std²) values for tests and reference models (identical on every backend). */
-export function seededNormal(shape: number[], seed: string, std = 1): Float32Array {
-  const rng = new SeededRng(seed);
-  const n = shape.reduce((p, d) => p * d, 1);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng.normal() * std;
-  return out;
-}
+export { seededNormal } from './seeded-normal.js';
 
 /** Runs `fn` with `backend` active and returns the flat values of its result (the result is disposed). */
 export async function valuesOn(backend: string, fn: () => tf.Tensor): Promise<Float32Array> {
