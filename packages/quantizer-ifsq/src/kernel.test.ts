@@ -41,3 +41,28 @@ describe.each(['cpu', 'wasm'])('IfsqEncode kernel on %s', (backend) => {
     q.dispose();
   });
 });
+
+describe('training path on wasm', () => {
+  it.each(['ifsq', 'tanh'] as const)('agrees with inference, has STE gradients and leaks nothing (%s bound)', async (bound) => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await tf.setBackend('wasm');
+    const q = new FsqQuantizer({ levels: [9, 5, 17], bound, groups: [1, 2] });
+    const z = tf.randomNormal([2, 4, 6, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const train = q.quantize(z, { training: true, collectStats: true });
+    const infer = q.quantize(z);
+    expect(Array.from((train.indices as tf.Tensor).dataSync())).toEqual(Array.from((infer.indices as tf.Tensor).dataSync()));
+    expect(train.stats.ks).toBeGreaterThan(0);
+    const g = tf.grad((x: tf.Tensor) => {
+      const r = q.quantize(x as tf.Tensor4D, { training: true });
+      tf.dispose([r.indices as tf.Tensor, r.auxLoss]);
+      return tf.sum(r.codes);
+    })(z);
+    const gv = g.dataSync();
+    expect(gv.every((v) => v > 0 && v <= 1.01)).toBe(true);
+    tf.dispose([train.codes, train.indices as tf.Tensor, train.auxLoss, infer.codes, infer.indices as tf.Tensor, infer.auxLoss, g]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(z);
+    q.dispose();
+  });
+});
