@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { VqOptions } from './options.js';
 import { VectorQuantizer } from './vq-quantizer.js';
@@ -53,6 +54,30 @@ describe('VectorQuantizer training steps', () => {
       q.dispose();
     });
   }
+
+  it('trains on wasm too (gradient and EMA codebooks, restart), without leaks', async () => {
+    await tf.setBackend('wasm');
+    try {
+      for (const options of [{ deadCodeThreshold: 0.5 }, { ema: true, kmeansInit: true, deadCodeThreshold: 1 }]) {
+        const q = new VectorQuantizer({ codebookSize: 64, codebookDim: 2, seed: 2, ...options });
+        const x = tf.randomNormal([4, 4, 4, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
+        const encoder = tf.variable(tf.randomNormal([3, 2], 0, 0.5, 'float32', 12), true, 'wasm_encoder');
+        const optimizer = tf.train.adam(0.01);
+        const step = makeStep(q, optimizer, x, encoder);
+        const first = step(true);
+        const before = tf.memory().numTensors;
+        let last = first;
+        for (let i = 0; i < 20; i++) last = step(i % 5 === 0);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(last).toBeLessThan(first);
+        optimizer.dispose();
+        tf.dispose([x, encoder]);
+        q.dispose();
+      }
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
 
   it('ends a toy run with higher codebook usage with dead-code restart than without', () => {
     // 16 Gaussian blobs on a 4×4 grid (spacing 4, σ 0.3); K = 32 codes trained by gradient (Adam) on the VQ loss
