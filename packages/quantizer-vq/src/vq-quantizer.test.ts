@@ -263,6 +263,11 @@ describe('VectorQuantizer usage statistics', () => {
     expect(s.perplexity).toBeCloseTo(2 ** h, 10);
     expect(s.entropy_norm).toBeCloseTo(h / 2, 10);
     expect(s.batch_utilization).toBe(0.5);
+    // Moments of the latent of the last batch [2,2,3,3]: mean 2.5, variance 0.25.
+    expect(s.latent_mean).toBeCloseTo(2.5, 6);
+    expect(s.latent_var).toBeCloseTo(0.25, 6);
+    expect(s.bits_per_value).toBe(2);
+    expect(s.codebook_size).toBe(4);
     expect(Array.from(q.windowCounts())).toEqual([1, 1, 2, 2]);
     q.dispose();
   });

@@ -139,6 +139,12 @@ export class VectorQuantizer extends Module implements Quantizer {
         stats.batch_utilization = occupancy(batchCounts, o.codebookSize).utilization;
         stats.commitment_loss = out.commitment.dataSync()[0];
         if (out.codebookLoss) stats.codebook_loss = out.codebookLoss.dataSync()[0];
+        const [latentMean, latentVar] = tf.tidy(() => {
+          const m = tf.moments(z);
+          return [m.mean.dataSync()[0], m.variance.dataSync()[0]];
+        });
+        stats.latent_mean = latentMean;
+        stats.latent_var = latentVar;
         stats.bits_per_value = this.spec.bitsPerValue;
         stats.codebook_size = o.codebookSize;
         if (o.deadCodeThreshold > 0) stats.dead_codes = this.#countDeadCodes();
