@@ -110,9 +110,12 @@ function digitStatement(edges: Float64Array, name: string, arrays: Arrays, searc
   return bisect(edges, name, arrays);
 }
 
-/** Compile (or fetch from cache) the encoder kernel of a configuration. */
-export function compileEncoder(config: FsqConfig, search: EdgeSearch = 'auto'): Kernel {
-  const key = `${encoderKey(config)}/${search}`;
+/**
+ * Compile (or fetch from cache) the encoder kernel of a configuration; one specialization per set of outputs so the
+ * inner loop has no output checks.
+ */
+export function compileEncoder(config: FsqConfig, search: EdgeSearch = 'auto', withCodes = true, withDigits = false): Kernel {
+  const key = `${encoderKey(config)}/${search}/${withCodes}/${withDigits}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const edges = exactBinEdges(config);
@@ -128,14 +131,15 @@ export function compileEncoder(config: FsqConfig, search: EdgeSearch = 'auto'): 
     arrays[`c${i}`] = Float32Array.from({ length: config.levels[i] }, (_, k) => (k - hw) / hw);
     decls.push(`const c${i} = A.c${i};`);
     body += `{ const v = z[b + ${i}]; ${stmt} a${config.groupOf[i]} += lv * ${config.basis[i]};\n`;
-    body += `  if (withCodes) codes[b + ${i}] = c${i}[lv]; if (withDigits) digits[b + ${i}] = lv; }\n`;
+    if (withCodes) body += `  codes[b + ${i}] = c${i}[lv];\n`;
+    if (withDigits) body += `  digits[b + ${i}] = lv;\n`;
+    body += '}\n';
   }
   const accs = Array.from({ length: G }, (_, g) => `let a${g} = 0;`).join(' ');
   const stores = Array.from({ length: G }, (_, g) => `indices[r * ${G} + ${g}] = a${g};`).join(' ');
   const src =
     `${decls.join('\n')}\n` +
     `return function fsqEncode(z, r0, r1, indices, codes, digits) {\n` +
-    `  const withCodes = codes !== null; const withDigits = digits !== null;\n` +
     `  for (let r = r0; r < r1; r++) { const b = r * ${d}; ${accs}\n${body}  ${stores} }\n};`;
   const kernel = new Function('A', src)(arrays) as Kernel;
   cache.set(key, kernel);
@@ -158,7 +162,7 @@ export function encodeIndices(z: Float32Array, config: FsqConfig, outputs: Encod
   const indices = new Int32Array(n * config.groups.length);
   const codes = outputs.codes ? new Float32Array(z.length) : null;
   const digits = outputs.digits ? new Int32Array(z.length) : null;
-  compileEncoder(config, outputs.search)(z, 0, n, indices, codes, digits);
+  compileEncoder(config, outputs.search, codes !== null, digits !== null)(z, 0, n, indices, codes, digits);
   const out: EncodedLatent = { indices };
   if (codes) out.codes = codes;
   if (digits) out.digits = digits;
@@ -175,5 +179,5 @@ export function encodeInto(
   search: EdgeSearch = 'auto',
 ): void {
   const d = config.levels.length;
-  compileEncoder(config, search)(z, 0, z.length / d, indices, codes, digits);
+  compileEncoder(config, search, codes !== null, digits !== null)(z, 0, z.length / d, indices, codes, digits);
 }
