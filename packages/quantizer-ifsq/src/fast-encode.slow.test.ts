@@ -36,6 +36,19 @@ function seededNormal(seed: number): () => number {
   };
 }
 
+/** Standard normal CDF via erfc (Numerical Recipes rational fit, |rel err| < 1.2e-7). */
+function phi(x: number): number {
+  if (x === Infinity) return 1;
+  if (x === -Infinity) return 0;
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * z);
+  const poly =
+    -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
+    t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const r = t * Math.exp(-z * z + poly);
+  return x >= 0 ? 1 - 0.5 * r : 0.5 * r;
+}
+
 /** Next/previous float32 neighbours of x. */
 function neighbours(x: number, steps: number): number[] {
   const f = new Float32Array([x]);
@@ -107,5 +120,16 @@ describe('exact threshold fast path', () => {
     expect(Array.from(edges.slice(4))).toEqual(
       [0.15707, 0.49279, 0.91646, 1.69253].map((x) => expect.closeTo(x, 4) as unknown as number),
     );
+  });
+
+  it.each([
+    { name: 'the exact FSQ tanh bound (eps = 1e-3)', options: { levels: [9], bound: 'tanh' as const }, p: [0.08846, 0.14358, 0.11483, 0.10318, 0.0999], H: 3.14838 },
+    { name: 'the iFSQ bound', options: { levels: [9] }, p: [0.04527, 0.13444, 0.13137, 0.12651, 0.12481], H: 3.08147 },
+  ])('gives the §11.3 N(0,1) bin masses and entropy of $name from its z-space edges', ({ options, p, H }) => {
+    const e = [-Infinity, ...exactBinEdges(resolveFsqConfig(options))[0], Infinity];
+    const mass = e.slice(1).map((hi, k) => phi(hi) - phi(e[k]));
+    mass.slice(0, 5).forEach((m, k) => expect(m, `bin ${k}`).toBeCloseTo(p[k], 5));
+    const h = -mass.reduce((acc, m) => acc + m * Math.log2(m), 0);
+    expect(h).toBeCloseTo(H, 4);
   });
 });
