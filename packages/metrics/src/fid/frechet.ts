@@ -101,10 +101,10 @@ function traceSqrtCholesky(s1: Float64Array, s2: Float64Array, d: number): numbe
   if (!G) return Number.NaN;
   const Gt = transpose(G, d, d); // row j = column j of G, zero before index j
   const T = new Float64Array(d * d); // Σ1·G
-  addRowDots(s1, Gt, T, d, d, d, false, (_i, j) => j);
+  addRowDots(s1, Gt, T, d, d, d, false, 'col');
   const Tt = transpose(T, d, d);
   const C = new Float64Array(d * d); // Gᵀ·Σ1·G, upper triangle
-  addRowDots(Gt, Tt, C, d, d, d, true, (i) => i);
+  addRowDots(Gt, Tt, C, d, d, d, true, 'row');
   for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) C[j * d + i] = C[i * d + j];
   for (let i = 0; i < C.length; i++) if (!Number.isFinite(C[i])) return Number.NaN;
   return sumSqrtClamped(symmetricEigenvalues(C, d));

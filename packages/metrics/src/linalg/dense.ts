@@ -1,3 +1,7 @@
+import { wasmRowDots, type KStartMode } from './wasm-kernel.js';
+
+export type { KStartMode } from './wasm-kernel.js';
+
 /**
  * Float64 dense kernels on row-major `Float64Array`s, written for the sizes FID needs (d = 2048): a register-blocked
  * "dot of rows" product, a symmetric Gram accumulation and a semidefinite Cholesky factorisation. Plain loops;
@@ -11,8 +15,9 @@ const K_BLOCK = 256;
  * `C[i][j] += Σ_k P[i][k]·Q[j][k]` for rows of `P` (`m×k`) and `Q` (`n×k`), i.e. `C += P·Qᵀ` (`m×n`).
  * With `upperOnly` only entries with `j ≥ i` are guaranteed (for symmetric results, `P === Q`); a few entries just
  * below the diagonal may also be written. Uses a 4×4 register block.
- * @param kStart first summed index for the block whose top-left entry is `(i, j)`; must be non-decreasing in `i`
- *   and `j` (used to skip the known zeros of triangular factors).
+ * Runs the WebAssembly SIMD kernel when available (`useWasm`), else a JS loop blocked along `k`.
+ * @param kStart where each 4×4 block starts summing: `none` (0), `col` (the block's first column index j — for
+ *   `Q` holding the columns of a lower-triangular matrix), `row` (its first row index i — for `P` likewise).
  */
 export function addRowDots(
   P: Float64Array,
@@ -22,14 +27,16 @@ export function addRowDots(
   n: number,
   k: number,
   upperOnly = false,
-  kStart?: (i: number, j: number) => number,
+  kStart: KStartMode = 'none',
+  useWasm = true,
 ): void {
+  if (useWasm && wasmRowDots(P, Q, C, m, n, k, upperOnly, kStart)) return;
   for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
     const k1 = Math.min(k, k0 + K_BLOCK);
     for (let i = 0; i < m; i += 4) {
       const fullI = i + 3 < m;
       for (let j = upperOnly ? i : 0; j < n; j += 4) {
-        const s = kStart ? Math.max(k0, kStart(i, j)) : k0;
+        const s = Math.max(k0, kStart === 'col' ? j : kStart === 'row' ? i : 0);
         if (s >= k1) continue;
         if (fullI && j + 3 < n) block44(P, Q, C, i, j, n, k, s, k1);
         else blockEdge(P, Q, C, i, j, m, n, k, s, k1);
@@ -97,7 +104,7 @@ export function symmetrizeFromUpper(A: Float64Array, n: number): void {
  * triangle of `M` (`d×d`). Blocks over samples so each block's columns stay in cache.
  */
 export function addCenteredGram(X: Float64Array, rows: number, d: number, mean: Float64Array, M: Float64Array): void {
-  const SB = K_BLOCK;
+  const SB = 1024; // samples per block: amortises the kernel's copy of M
   for (let r0 = 0; r0 < rows; r0 += SB) {
     const r1 = Math.min(rows, r0 + SB);
     const b = r1 - r0;

@@ -9,19 +9,38 @@ function rand(seed: number): () => number {
 }
 
 describe('dense float64 kernels', () => {
-  it('addRowDots equals the naive P·Qᵀ on odd sizes', () => {
+  it.each([true, false])('addRowDots equals the naive P·Qᵀ on odd sizes (wasm %s)', (useWasm) => {
     const r = rand(1);
-    const m = 7, n = 9, k = 300;
+    const m = 7, n = 9, k = 301;
     const P = Float64Array.from({ length: m * k }, r);
     const Q = Float64Array.from({ length: n * k }, r);
     const C = new Float64Array(m * n);
-    addRowDots(P, Q, C, m, n, k);
+    addRowDots(P, Q, C, m, n, k, false, 'none', useWasm);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
         for (let t = 0; t < k; t++) s += P[i * k + t] * Q[j * k + t];
         expect(C[i * n + j]).toBeCloseTo(s, 12);
       }
+    }
+  });
+
+  it.each(['col', 'row'] as const)('addRowDots skips the known zeros of triangular factors (kStart %s)', (mode) => {
+    const r = rand(4);
+    const n = 10;
+    const L = new Float64Array(n * n); // rows of L: row i zero before... build so rows are zero before their index
+    for (let i = 0; i < n; i++) for (let t = i; t < n; t++) L[i * n + t] = r();
+    const F = Float64Array.from({ length: n * n }, r);
+    const [P, Q] = mode === 'col' ? [F, L] : [L, F];
+    const wasm = new Float64Array(n * n);
+    const js = new Float64Array(n * n);
+    const full = new Float64Array(n * n);
+    addRowDots(P, Q, wasm, n, n, n, false, mode, true);
+    addRowDots(P, Q, js, n, n, n, false, mode, false);
+    addRowDots(P, Q, full, n, n, n, false, 'none', false);
+    for (let i = 0; i < n * n; i++) {
+      expect(wasm[i]).toBeCloseTo(full[i], 12);
+      expect(js[i]).toBeCloseTo(full[i], 12);
     }
   });
 
