@@ -2,12 +2,13 @@ import type { ConvGeometry } from './conv-geometry.js';
 import type { TensorOps } from './tensor-ops.js';
 
 /**
- * Gradient of an NHWC convolution with respect to its filter, as im2col followed by ONE plain 2-D matmul:
+ * Gradient of an NHWC convolution with respect to its filter, as ONE convolution on the fast conv path:
  *
- * `dW[kh,kw,ci,co] = Σ_{b,oy,ox} xpad[b, oy·sh+kh, ox·sw+kw, ci] · dy[b,oy,ox,co]`.
+ * `dW[kh,kw,ci,co] = Σ_{b,oy,ox} xpad[b, oy·sh+kh, ox·sw+kw, ci] · dy[b,oy,ox,co]`
  *
- * The patch matrix `[B·OH·OW, fh·fw·ci]` is built from `fh·fw` shifted (strided) slices of the padded input, and
- * `dy` is transposed explicitly so the product runs on the fast un-transposed path.
+ * is a valid convolution of `xpad` seen as `[ci, H, W, B]` (input channels become the batch, the batch becomes the
+ * channels) with `dy` seen as a `[OH, OW, B, co]` filter dilated by the stride; its `[ci, fh, fw, co]` output is
+ * permuted to `[fh, fw, ci, co]`. This avoids materialising the `fh·fw`-times larger im2col matrix.
  *
  * @param x Convolution input `[B, H, W, ci]`.
  * @param dy Gradient of the convolution output `[B, OH, OW, co]`.
@@ -19,39 +20,15 @@ export function convFilterGradient<T extends { readonly shape: number[] }>(
   dy: T,
   g: ConvGeometry,
 ): T {
-  const { batch: B, outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw } = g;
-  const ci = g.inChannels;
-  const co = g.outChannels;
-  const padded =
-    g.padTop || g.padBottom || g.padLeft || g.padRight
-      ? ops.pad(x, [
-          [0, 0],
-          [g.padTop, g.padBottom],
-          [g.padLeft, g.padRight],
-          [0, 0],
-        ])
-      : x;
-  const patches: T[] = [];
-  for (let kh = 0; kh < g.filterHeight; kh++) {
-    for (let kw = 0; kw < g.filterWidth; kw++) {
-      patches.push(
-        sh === 1 && sw === 1
-          ? ops.slice(padded, [0, kh, kw, 0], [B, OH, OW, ci])
-          : ops.stridedSlice(
-              padded,
-              [0, kh, kw, 0],
-              [B, kh + (OH - 1) * sh + 1, kw + (OW - 1) * sw + 1, ci],
-              [1, sh, sw, 1],
-            ),
-      );
-    }
-  }
-  const rows = B * OH * OW;
-  const k = g.filterHeight * g.filterWidth * ci;
-  const cols = ops.reshape(ops.concat(patches, 3), [rows, k]);
-  const dyT = ops.transpose(ops.reshape(dy, [rows, co]), [1, 0]);
-  const dwT = ops.matMul(dyT, cols); // [co, fh·fw·ci]
-  return ops.reshape(ops.transpose(dwT, [1, 0]), [g.filterHeight, g.filterWidth, ci, co]);
+  const { outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw } = g;
+  // Rows/columns the filter actually reaches: (O−1)·s + f of the padded input.
+  const bottom = (OH - 1) * sh + g.filterHeight - g.inHeight - g.padTop;
+  const right = (OW - 1) * sw + g.filterWidth - g.inWidth - g.padLeft;
+  const used = padOrCrop(ops, x, g.padTop, bottom, g.padLeft, right);
+  const xT = ops.transpose(used, [3, 1, 2, 0]);
+  const dyAsFilter = ops.transpose(dy, [1, 2, 0, 3]);
+  const dwT = ops.conv2dValid(xT, dyAsFilter, [sh, sw]); // [ci, fh, fw, co]
+  return ops.transpose(dwT, [1, 2, 0, 3]);
 }
 
 /**

@@ -72,11 +72,11 @@ export class KernelCalls implements TensorOps<tf.TensorInfo> {
   matMul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
     return this.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
   }
-  conv2dValid(x: tf.TensorInfo, filter: tf.TensorInfo): tf.TensorInfo {
+  conv2dValid(x: tf.TensorInfo, filter: tf.TensorInfo, dilations: [number, number] = [1, 1]): tf.TensorInfo {
     return this.run(
       'Conv2D',
       { x, filter },
-      { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] } as unknown as tf.NamedAttrMap,
+      { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations } as unknown as tf.NamedAttrMap,
     );
   }
   reverse(x: tf.TensorInfo, axes: number[]): tf.TensorInfo {

@@ -16,8 +16,8 @@ export interface TensorOps<T extends { readonly shape: number[] }> {
   transpose(x: T, perm: number[]): T;
   /** Plain 2-D product `a[m,k] · b[k,n]` (neither operand transposed). */
   matMul(a: T, b: T): T;
-  /** NHWC convolution, stride 1, no padding. */
-  conv2dValid(x: T, filter: T): T;
+  /** NHWC convolution, stride 1, no padding, optional filter dilation. */
+  conv2dValid(x: T, filter: T, dilations?: [number, number]): T;
   /** Reverse along axes. */
   reverse(x: T, axes: number[]): T;
 }
@@ -34,6 +34,6 @@ export const publicOps: TensorOps<tf.Tensor> = {
   reshape: (x, shape) => tf.reshape(x, shape),
   transpose: (x, perm) => tf.transpose(x, perm),
   matMul: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-  conv2dValid: (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid'),
+  conv2dValid: (x, f, dilations = [1, 1]) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid', 'NHWC', dilations),
   reverse: (x, axes) => tf.reverse(x, axes),
 };

@@ -1,0 +1,66 @@
+// One benchmark configuration in a fresh process; prints one JSON line.
+// usage: node bench/tfjs-step.mjs --model=tokenizer|transformer|matmul --backend=wasm|cpu [--stock] [--steps=N]
+//        [--warmup=N] [--batch=N] [--profile]
+// --stock: do not install the wasm training path (stock tfjs kernels and gradients). Runs on built output.
+import * as tf from '@tensorflow/tfjs';
+import { prepareWasmBackend } from '../packages/core/dist/backend/wasm/index.js';
+import { adamTrainer, convAutoencoder, transformerBlock } from '../packages/core/dist/backend/wasm/reference-models.js';
+import { parseArgs, median } from './stats.mjs';
+
+const a = parseArgs({ model: 'tokenizer', backend: 'wasm', stock: false, steps: 5, warmup: 1, batch: 0, profile: false });
+tf.env().set('PROD', true);
+if (!a.stock) await prepareWasmBackend();
+else if (a.backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+await tf.setBackend(a.backend);
+await tf.ready();
+
+const out = { model: a.model, backend: a.backend, stock: !!a.stock };
+if (a.model === 'matmul') {
+  const n = 1024;
+  const x = tf.randomNormal([n, n]);
+  const y = tf.randomNormal([n, n]);
+  for (const [name, tA] of [['nn', false], ['tn', true]]) {
+    const times = [];
+    for (let i = 0; i < +a.warmup + +a.steps; i++) {
+      const t0 = performance.now();
+      const r = tf.matMul(x, y, tA, false);
+      r.dataSync();
+      r.dispose();
+      if (i >= +a.warmup) times.push(performance.now() - t0);
+    }
+    out[`${name}_ms`] = median(times);
+    out[`${name}_gflops`] = +((2 * n ** 3) / (median(times) * 1e6)).toFixed(2);
+  }
+} else {
+  const batch = +a.batch || (a.model === 'tokenizer' ? 32 : 16);
+  const model =
+    a.model === 'tokenizer'
+      ? convAutoencoder({ batch, size: 32, imageChannels: 1, channels: 32, multipliers: [1, 2, 2], groups: 8 })
+      : transformerBlock({ batch, seq: 64, dim: 128, heads: 4, mlp: 512 });
+  const trainer = adamTrainer(model);
+  const times = [];
+  const losses = [];
+  for (let i = 0; i < +a.warmup + +a.steps; i++) {
+    const t0 = performance.now();
+    losses.push(trainer.step());
+    if (i >= +a.warmup) times.push(performance.now() - t0);
+  }
+  Object.assign(out, { batch, step_ms: median(times), steps: times.length, all_ms: times.map((t) => +t.toFixed(1)), loss_first: losses[0], loss_last: losses.at(-1) });
+  if (a.profile) {
+    const p = await tf.profile(() => trainer.step());
+    const by = {};
+    for (const k of p.kernels) {
+      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      (by[k.name] ??= { ms: 0, calls: 0 }).ms += ms;
+      by[k.name].calls++;
+    }
+    out.profile = Object.entries(by)
+      .sort((x, y) => y[1].ms - x[1].ms)
+      .slice(0, 12)
+      .map(([k, v]) => `${k} ${v.ms.toFixed(1)}ms/${v.calls}`);
+    out.kernel_calls = p.kernels.length;
+  }
+  trainer.dispose();
+  model.dispose();
+}
+process.stdout.write(JSON.stringify(out) + '\n');
