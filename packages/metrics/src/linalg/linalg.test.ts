@@ -65,7 +65,7 @@ describe('dense float64 kernels', () => {
     for (let i = 0; i < n * n; i++) expect(R[i]).toBeCloseTo(A[i], 9);
   });
 
-  it('symmetricEigenvalues matches ml-matrix on a random symmetric matrix', () => {
+  it.each([true, false])('symmetricEigenvalues matches ml-matrix on a random symmetric matrix (wasm %s)', (useWasm) => {
     const r = rand(3);
     const n = 40;
     const A = new Float64Array(n * n);
@@ -73,7 +73,7 @@ describe('dense float64 kernels', () => {
     const expected = new EigenvalueDecomposition(Matrix.from1DArray(n, n, A), { assumeSymmetric: true }).realEigenvalues
       .slice()
       .sort((a, b) => a - b);
-    const got = Array.from(symmetricEigenvalues(Float64Array.from(A), n)).sort((a, b) => a - b);
+    const got = Array.from(symmetricEigenvalues(Float64Array.from(A), n, useWasm)).sort((a, b) => a - b);
     for (let i = 0; i < n; i++) expect(got[i]).toBeCloseTo(expected[i], 11);
   });
 

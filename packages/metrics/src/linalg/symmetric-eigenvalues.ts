@@ -1,3 +1,5 @@
+import { wasmTridiagonalize } from './wasm-kernel.js';
+
 /**
  * Eigenvalues (no vectors) of a dense symmetric float64 matrix: Householder reduction to tridiagonal form, then the
  * implicit QL iteration with Wilkinson-type shifts. About `2n³` flops, versus ~`9n³` for a full decomposition with
@@ -5,13 +7,15 @@
  */
 
 /**
- * Eigenvalues of the symmetric `n×n` row-major matrix `A` (unsorted). `A` is overwritten.
+ * Eigenvalues of the symmetric `n×n` row-major matrix `A` (unsorted). `A` is overwritten (JS path) or left as is
+ * (WebAssembly path, which reduces a copy).
+ * @param useWasm run the reduction in the WebAssembly kernel when available. @default true
  * @throws Error when the QL iteration does not converge (non-finite input).
  */
-export function symmetricEigenvalues(A: Float64Array, n: number): Float64Array {
+export function symmetricEigenvalues(A: Float64Array, n: number, useWasm = true): Float64Array {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  tridiagonalize(A, n, d, e);
+  if (!(useWasm && wasmTridiagonalize(A, n, d, e))) tridiagonalize(A, n, d, e);
   tridiagonalQl(d, e);
   return d;
 }
