@@ -53,7 +53,7 @@ describe('fmnist-features extractor', () => {
 
   it.skipIf(!existsSync(TEST_IMAGES))('separates real images from noise by a wide margin; a degraded copy lands in between', () => {
     const raw = gunzipSync(readFileSync(TEST_IMAGES));
-    const n = 400;
+    const n = 256;
     const pixels = raw.subarray(16, 16 + 2 * n * 784);
     const realA = toImages(pixels.subarray(0, n * 784), n);
     const realB = toImages(pixels.subarray(n * 784), n);
