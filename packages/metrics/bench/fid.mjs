@@ -1,6 +1,6 @@
 // FID at Inception scale on the built package: 2 × 10k × 2048 float64 features, streamed in batches of 500.
 // Run: `pnpm --filter @ifsq/metrics build && node packages/metrics/bench/fid.mjs [n] [d]`
-import { GaussianStatsAccumulator, frechetDistanceDetailed } from '../dist/fid/index.js';
+import { GaussianStatsAccumulator, frechetDistanceDetailed } from '../dist/index.js';
 
 const n = Number(process.argv[2] ?? 10000);
 const d = Number(process.argv[3] ?? 2048);

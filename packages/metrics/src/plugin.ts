@@ -140,6 +140,9 @@ const FidOptions = Type.Object(
       Type.String({ description: 'Precomputed real statistics (JSON from saveReferenceStats) → gFID against them. Default: none; real images of the batches are used (rFID).' }),
     ),
     valueName: Type.String({ default: 'fid', description: "Reported value name (e.g. 'rfid', 'gfid'). Default 'fid'." }),
+    saveReference: Type.Optional(
+      Type.String({ description: 'Write the accumulated real-image statistics to this JSON file for later gFID runs. Default: not written.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -163,7 +166,7 @@ export const fid: PluginDefinition<'metric', typeof FidOptions, Metric> = {
       extractor = await (weights ? FmnistFeatureExtractor.load(weights) : FmnistFeatureExtractor.load());
     }
     const reference = o.reference ? await loadReferenceStats(resolvePath(ctx, o.reference)!) : undefined;
-    return new FidMetric(extractor, { reference, valueName: o.valueName });
+    return new FidMetric(extractor, { reference, valueName: o.valueName, saveReference: resolvePath(ctx, o.saveReference) });
   },
 };
 

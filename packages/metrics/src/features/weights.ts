@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { decodeSafetensors } from '@ifsq/core';
 import * as tf from '@tensorflow/tfjs';
 
 /** Named weight tensors of a network, with the hash of the file they came from. */
@@ -37,6 +36,8 @@ export async function loadSafetensorsWeights(path: string | undefined, what: str
   } catch (err) {
     throw new Error(`${what}: cannot read weights file ${path} (option "${option}"): ${(err as Error).message}`);
   }
+  // Loaded on demand so that importing @ifsq/metrics does not load all of @ifsq/core.
+  const { decodeSafetensors } = await import('@ifsq/core');
   const { tensors, metadata } = decodeSafetensors(bytes, path);
   return { tensors, metadata, sha256: sha256Hex(bytes), source: path };
 }

@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { FeatureExtractor } from '../features/extractor.js';
 import { frechetDistanceDetailed } from '../fid/frechet.js';
 import { GaussianStatsAccumulator, type GaussianStatsState } from '../fid/gaussian-stats.js';
-import { hashStats, type ReferenceStats } from '../fid/reference-stats.js';
+import { hashStats, saveReferenceStats, type ReferenceStats } from '../fid/reference-stats.js';
 import { need } from './mean-state.js';
 
 /** Options of {@link FidMetric}. */
@@ -16,6 +16,11 @@ export interface FidMetricOptions {
   reference?: ReferenceStats;
   /** Reported value name. @default 'fid' */
   valueName?: string;
+  /**
+   * Where `compute` writes the statistics of the real images it accumulated (JSON, see `saveReferenceStats`), with
+   * the extractor's provenance, for later gFID runs. Ignored when `reference` is given. @default undefined
+   */
+  saveReference?: string;
 }
 
 /** Mergeable state of {@link FidMetric}: float64 mean/co-moment of both feature sets. */
@@ -71,9 +76,17 @@ export class FidMetric implements Metric<FidState> {
     return this.real.stats();
   }
 
-  compute(): MetricResult {
+  async compute(): Promise<MetricResult> {
     const ref = this.options.reference;
     const realStats = ref ?? this.real.stats();
+    let savedReference: string | undefined;
+    if (!ref && this.options.saveReference) {
+      await saveReferenceStats(this.options.saveReference, {
+        ...realStats,
+        provenance: { extractor: this.extractor.name, extractorWeightsSha256: this.extractor.weightsSha256, resize: this.extractor.resize, images: realStats.n },
+      });
+      savedReference = this.options.saveReference;
+    }
     const fakeStats = this.fake.stats();
     const r = frechetDistanceDetailed(realStats.mu, realStats.sigma, fakeStats.mu, fakeStats.sigma);
     const name = this.options.valueName ?? 'fid';
@@ -92,6 +105,7 @@ export class FidMetric implements Metric<FidState> {
         sqrtMethod: r.method,
         regularized: r.regularized,
         comparableToInceptionFid: this.extractor.name === 'inception-v3-fid',
+        ...(savedReference ? { savedReference } : {}),
       },
     };
   }

@@ -115,6 +115,22 @@ describe('FidMetric', () => {
     fake.dispose();
   });
 
+  it('saves the real statistics with provenance for later gFID runs', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadReferenceStats } = await import('../fid/reference-stats.js');
+    const path = join(mkdtempSync(join(tmpdir(), 'fid-ref-')), 'real.json');
+    const m = new FidMetric(flatten, { saveReference: path });
+    const [real, fake] = [batch(7), batch(8)];
+    m.update({ real, fake });
+    const r = await m.compute();
+    const saved = await loadReferenceStats(path);
+    expect(saved.sha256).toBe(r.provenance.referenceStatsSha256);
+    expect(saved.provenance).toMatchObject({ extractor: 'flatten', images: 6 });
+    tf.dispose([real, fake]);
+  });
+
   it('refuses reference statistics made with another extractor', () => {
     const reference = toReferenceStats(gaussianStats([[0, 0, 0, 0], [1, 1, 1, 1]]), { extractor: 'inception-v3-fid' });
     expect(() => new FidMetric(flatten, { reference })).toThrow(/made with extractor "inception-v3-fid"/);
