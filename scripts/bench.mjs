@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// `pnpm bench`: builds the workspace, then times the wasm training path against stock tfjs-cpu and PyTorch-CPU
+// (1 thread) on identical models, and runs every package's own bench (packages/*/bench/*.mjs).
+// Each configuration runs in a fresh process (the wasm path installs global kernels/gradients; stock runs must not
+// see them). Reported figures are medians of per-run medians; wasm and PyTorch runs are interleaved so machine
+// load affects both alike. Options: --quick (one run each), --skip-build.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, parseArgs } from '../bench/stats.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = parseArgs({ quick: false, 'skip-build': false });
+const runs = args.quick ? 1 : 3;
+const started = performance.now();
+const log = (s = '') => process.stdout.write(s + '\n');
+
+function run(cmd, argv, timeoutMs) {
+  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  return { ok: r.status === 0, out: r.stdout ?? '', err: (r.stderr ?? '') + (r.error ? String(r.error) : ''), timedOut: r.signal === 'SIGTERM' };
+}
+
+function lastJson(text) {
+  const line = text.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  return line ? JSON.parse(line) : null;
+}
+
+// 1. Build (the bench runs on built output).
+if (!args['skip-build']) {
+  log('building (pnpm build) …');
+  const b = run('pnpm', ['build'], 600_000);
+  if (!b.ok) {
+    const dist = join(root, 'packages/core/dist/backend/wasm/index.js');
+    log(`build reported errors${existsSync(dist) ? '; continuing with the emitted output' : ''}:`);
+    log(b.out.split('\n').filter((l) => l.includes('error')).slice(0, 8).join('\n'));
+    if (!existsSync(dist)) process.exit(1);
+  }
+}
+
+// 2. PyTorch: the first python3 that can import torch.
+const python = ['python3', '/usr/bin/python3'].find((p) => run(p, ['-c', 'import torch'], 60_000).ok);
+log(python ? `PyTorch: ${python}` : 'PyTorch not installed (python3 -c "import torch" failed): no PyTorch ratios');
+
+const tfjs = (flags, timeoutMs = 300_000) => {
+  const r = run(process.execPath, ['bench/tfjs-step.mjs', ...flags], timeoutMs);
+  if (!r.ok) return { error: r.timedOut ? `timed out after ${timeoutMs / 1000} s` : r.err.trim().split('\n').slice(-3).join(' ') };
+  return lastJson(r.out);
+};
+const torch = (flags) => {
+  if (!python) return null;
+  const r = run(python, ['bench/torch_ref.py', ...flags], 300_000);
+  return r.ok ? lastJson(r.out) : { error: r.err.trim().split('\n').pop() };
+};
+
+/** Interleaved runs of the wasm path and PyTorch; returns the median of per-run medians of `key`. */
+function paired(model, wasmFlags, torchFlags, key) {
+  const w = [];
+  const t = [];
+  const errors = [];
+  for (let i = 0; i < runs; i++) {
+    const a = tfjs([`--model=${model}`, '--backend=wasm', ...wasmFlags]);
+    if (a?.error) errors.push(`wasm: ${a.error}`);
+    else w.push(a[key]);
+    const b = torch(['--model', model, '--threads', '1', ...torchFlags]);
+    if (b?.error) errors.push(`torch: ${b.error}`);
+    else if (b) t.push(b[key]);
+  }
+  return { wasm: w.length ? median(w) : null, torch: t.length ? median(t) : null, wasmRuns: w, torchRuns: t, errors };
+}
+
+const rows = [];
+const ratio = (a, b) => (a != null && b != null && b > 0 ? +(a / b).toFixed(2) : null);
+const fmt = (v) => (v == null ? '—' : String(v));
+
+// 3. Tokenizer training step (conv autoencoder, quickstart backbone shape, batch 32, 32×32×1).
+log('\ntokenizer step: wasm path vs PyTorch …');
+const tok = paired('tokenizer', ['--warmup=1', '--steps=4'], ['--warmup', '1', '--steps', '5'], 'step_ms');
+log('tokenizer step: stock tfjs-cpu (batch 1, 1 step, scaled ×32 to batch 32) …');
+const tokCpu = tfjs(['--model=tokenizer', '--backend=cpu', '--stock', '--batch=1', '--warmup=0', '--steps=1'], 240_000);
+const tokCpu32 = tokCpu?.step_ms != null ? +(tokCpu.step_ms * 32).toFixed(0) : null;
+rows.push({ bench: 'tokenizer step (B32, 32×32×1, ch 32 ×[1,2,2])', wasm: tok.wasm, cpu: tokCpu32, cpuNote: tokCpu?.error ?? 'batch 1 ×32', torch: tok.torch, errors: tok.errors });
+
+// 4. Transformer block step (B16 T64 D128 H4 MLP512).
+log('transformer step: wasm path vs PyTorch …');
+const trf = paired('transformer', ['--warmup=2', '--steps=10'], ['--warmup', '2', '--steps', '10'], 'step_ms');
+log('transformer step: stock tfjs-cpu and stock tfjs-wasm …');
+const trfCpu = tfjs(['--model=transformer', '--backend=cpu', '--stock', '--warmup=1', '--steps=3']);
+const trfWasmStock = tfjs(['--model=transformer', '--backend=wasm', '--stock', '--warmup=1', '--steps=5']);
+rows.push({ bench: 'transformer block step (B16 T64 D128)', wasm: trf.wasm, cpu: trfCpu?.step_ms ?? null, cpuNote: trfCpu?.error ?? '', torch: trf.torch, stockWasm: trfWasmStock?.step_ms ?? null, errors: trf.errors });
+
+// 5. Matmul 1024³ (plain and transposed left operand).
+log('matmul: wasm path vs PyTorch, stock tfjs-cpu …');
+const mmN = paired('matmul', ['--warmup=1', '--steps=5'], ['--warmup', '1', '--steps', '5'], 'nn_ms');
+const mmT = paired('matmul', ['--warmup=1', '--steps=5'], ['--warmup', '1', '--steps', '5'], 'tn_ms');
+const mmCpu = tfjs(['--model=matmul', '--backend=cpu', '--stock', '--warmup=0', '--steps=1']);
+const mmWasmStock = tfjs(['--model=matmul', '--backend=wasm', '--stock', '--warmup=1', '--steps=3']);
+rows.push({ bench: 'matmul 1024³', wasm: mmN.wasm, cpu: mmCpu?.nn_ms ?? null, cpuNote: mmCpu?.error ?? '', torch: mmN.torch, stockWasm: mmWasmStock?.nn_ms ?? null, errors: mmN.errors });
+rows.push({ bench: 'matmul 1024³, transposeA', wasm: mmT.wasm, cpu: mmCpu?.tn_ms ?? null, cpuNote: mmCpu?.error ?? '', torch: mmT.torch, stockWasm: mmWasmStock?.tn_ms ?? null, errors: mmT.errors });
+
+// 6. Summary.
+log('\n## ifsq bench: medians in ms (lower is better); ratios are time / time');
+log(`runs per configuration: ${runs} (medians of per-run medians); PyTorch: ${python ? '1 thread' : 'not installed'}`);
+log('| bench | ifsq wasm path | stock tfjs-wasm | stock tfjs-cpu | PyTorch-CPU 1t | wasm / PyTorch | tfjs-cpu / wasm |');
+log('|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  const cpu = r.cpu == null ? `— (${r.cpuNote})` : `${r.cpu}${r.cpuNote ? ` (${r.cpuNote})` : ''}`;
+  log(`| ${r.bench} | ${fmt(r.wasm)} | ${fmt(r.stockWasm)} | ${cpu} | ${python ? fmt(r.torch) : 'not installed'} | ${fmt(ratio(r.wasm, r.torch))} | ${fmt(ratio(r.cpu, r.wasm))} |`);
+  for (const e of r.errors) log(`  error: ${e}`);
+}
+log('targets (issue 6): tokenizer step ≤ 4× PyTorch, transformer block ≤ 3×.');
+log('second core: not measured by this bench yet (wasm threads are off in Node; see packages/core/README.md).');
+
+// 7. Other packages' benches.
+const pkgs = join(root, 'packages');
+for (const pkg of readdirSync(pkgs)) {
+  const dir = join(pkgs, pkg, 'bench');
+  if (!existsSync(dir)) continue;
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.mjs')).sort()) {
+    log(`\n## packages/${pkg}/bench/${f}`);
+    const r = run(process.execPath, [join(dir, f)], 300_000);
+    log(r.out.trim() || '(no output)');
+    if (!r.ok) log(`FAILED: ${r.timedOut ? 'timed out' : r.err.trim().split('\n').slice(-3).join(' ')}`);
+  }
+}
+log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
