@@ -185,6 +185,18 @@ describe('TokenizerStatsMetric', () => {
     }
   });
 
+  it('skips KS for unbounded continuous latents and still reports bits and compression ratio', async () => {
+    const ae: LatentSpec = { channels: 4, kind: 'continuous', valueRange: null, bitsPerValue: 16, valuesPerPosition: 4, scale: { kind: 'constant', factor: 1 } };
+    const m = new TokenizerStatsMetric();
+    const pre = tf.randomNormal([1, 32, 32, 4], 0, 1, 'float32', 1);
+    const real = tf.zeros([1, 256, 256, 3]) as tf.Tensor4D;
+    m.update({ preQuant: pre, spec: ae, real });
+    const r = await m.compute();
+    expect(r.values.ks).toBeUndefined();
+    expect(r.values.compression_ratio).toBeCloseTo(24, 12); // spec §11.12: AE f8 d4 @16 bit
+    tf.dispose([pre, real]);
+  });
+
   it('merges states like one stream', async () => {
     const a = new TokenizerStatsMetric();
     const b = new TokenizerStatsMetric();

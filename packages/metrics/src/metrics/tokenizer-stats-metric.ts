@@ -147,7 +147,9 @@ export class TokenizerStatsMetric implements Metric<TokenizerStatsState> {
       });
       if (histograms.length) provenance.binHistograms = histograms;
     }
-    if (this.s.ksSamples.length > 0) {
+    if (this.s.ksSamples.length > 0 && spec?.valueRange === null) {
+      provenance.ks = 'skipped: the latent is unbounded (spec.valueRange is null), a uniform reference does not apply';
+    } else if (this.s.ksSamples.length > 0) {
       const [low, high] = spec?.valueRange ?? [-1, 1];
       values.ks = ksUniform(this.s.ksSamples, { low, high });
       values.ks_rmse = ksUniformRmse(this.s.ksSamples, { low, high });
