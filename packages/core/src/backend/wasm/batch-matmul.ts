@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelCalls, type WasmBackendLike } from './kernel-calls.js';
+import { nativeKernels } from './native-kernels.js';
 import { captureStockKernel, stockKernel } from './stock-kernels.js';
 
 /**
@@ -20,8 +21,8 @@ function swapLastTwo(rank: number): number[] {
 /**
  * wasm `BatchMatMul` that routes every product through the stock kernel's fast case (2-D, un-transposed, which
  * XNNPACK runs at ~35 GFLOP/s): transposed operands are transposed explicitly, a batch on the left only is folded
- * into the rows, a batch on the right only is folded into the columns, and large products batched on both sides
- * are split into 2-D products.
+ * into the rows, a batch on the right only is folded into the columns, large products batched on both sides are
+ * split into 2-D products, and small ones (attention heads) run on the SIMD kernel of `packages/core/native`.
  */
 function fastBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -42,10 +43,20 @@ function fastBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   }
   const batchA = size(a.shape.slice(0, -2));
   const batchB = size(b.shape.slice(0, -2));
-  if (batchA > 1 && batchB > 1 && M * K * N < SMALL_BATCHED_PRODUCT) {
-    return stock.kernelFunc(args) as tf.TensorInfo;
-  }
   const outBatch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  if (batchA > 1 && batchB > 1 && M * K * N < SMALL_BATCHED_PRODUCT) {
+    const native = nativeKernels();
+    if (!native || batchA !== batchB) return stock.kernelFunc(args) as tf.TensorInfo;
+    const wasm = backend as WasmBackendLike;
+    const out = wasm.makeOutput([...outBatch, M, N], 'float32');
+    native.batchMatMul(
+      wasm.typedArrayFromHeap(a) as Float32Array,
+      wasm.typedArrayFromHeap(b) as Float32Array,
+      wasm.typedArrayFromHeap(out) as Float32Array,
+      { batch: batchA, batchA, batchB, m: M, k: K, n: N, transposeA, transposeB },
+    );
+    return out;
+  }
   const calls = new KernelCalls(backend as WasmBackendLike);
   const A = transposeA ? calls.transpose(a, swapLastTwo(ra)) : a;
   const B = transposeB ? calls.transpose(b, swapLastTwo(rb)) : b;

@@ -152,6 +152,9 @@ describe('wasm BatchMatMul matches cpu', () => {
     { name: 'shared left, batched right', a: [5, 7], b: [3, 7, 4], tA: false, tB: false },
     { name: 'shared left, batched right, transposeB', a: [1, 7, 5], b: [3, 4, 7], tA: true, tB: true },
     { name: 'small batched both sides (stock path)', a: [4, 5, 7], b: [4, 3, 7], tA: false, tB: true },
+    { name: 'attention scores q·kᵀ (SIMD kernel)', a: [2, 4, 16, 8], b: [2, 4, 16, 8], tA: false, tB: true },
+    { name: 'attention output p·v (SIMD kernel)', a: [8, 16, 16], b: [8, 16, 12], tA: false, tB: false },
+    { name: 'attention gradient pᵀ·dy (SIMD kernel)', a: [8, 16, 13], b: [8, 16, 8], tA: true, tB: false },
     { name: 'large batched both sides (split path)', a: [2, 128, 128], b: [2, 128, 64], tA: true, tB: false },
   ];
   for (const c of cases) {
