@@ -59,6 +59,16 @@ describe('safetensors', () => {
     expect(() => decodeSafetensors(handMade('I64', [1], i64), 'x.st')).toThrow(/outside the int32 range/);
   });
 
+  it('reads tensors from a Node Buffer that is a view into a larger pool', async () => {
+    const bytes = await encodeSafetensors(new Map([['t', tf.tensor1d([1, 2, 3])]]));
+    const pool = Buffer.alloc(bytes.byteLength + 64);
+    pool.set(bytes, 32);
+    const view = pool.subarray(32, 32 + bytes.byteLength);
+    const t = decodeSafetensors(view).tensors.get('t')!;
+    expect([...t.dataSync()]).toEqual([1, 2, 3]);
+    t.dispose();
+  });
+
   it('leaks no tensors beyond the ones it returns', async () => {
     const t = tf.ones([4, 4]);
     const before = tf.memory().numTensors;

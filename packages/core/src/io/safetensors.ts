@@ -106,7 +106,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
   if (expectedBegin !== dataLength) fail(`${dataLength - expectedBegin} trailing bytes after the last tensor`);
   const tensors = new Map<string, tf.Tensor>();
   for (const [name, e] of entries) {
-    const raw = bytes.slice(dataStart + e.data_offsets[0], dataStart + e.data_offsets[1]);
+    // A copy with its own buffer: `bytes` may be a Node Buffer, whose slice() is a view into a shared pool.
+    const raw = new Uint8Array(bytes.buffer, bytes.byteOffset + dataStart + e.data_offsets[0], e.data_offsets[1] - e.data_offsets[0]).slice();
     const { values, dtype } = convert(raw, e.dtype, name, fail);
     tensors.set(name, tf.tensor(values, e.shape, dtype));
   }

@@ -107,7 +107,7 @@ export class TrainTokenizerStage implements Stage {
               stage: 'train-tokenizer',
               step,
               split: 'train',
-              values: { loss: last.loss, grad_norm: last.gradNorm, lr, ...parts },
+              values: { loss: last.loss, grad_norm: last.gradNorm, lr, num_tensors: tf.memory().numTensors, ...parts },
             });
           }
           if (o.validateEvery > 0 && (step % o.validateEvery === 0 || step === o.steps) && data.holdout.size > 0) {
