@@ -1,4 +1,3 @@
-import './test-support/reflect-polyfill.js';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -11,7 +11,6 @@
 // its indices, which are compared with ours. Then it times our fast path on one thread (plain typed arrays, and
 // the IfsqEncode kernel on the tfjs wasm backend) and the tfjs op graph on wasm.
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,12 +34,6 @@ const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 if (!existsSync(dist)) {
   console.error('bench: build the package first: npx tsc -b packages/quantizer-ifsq');
   process.exit(1);
-}
-// The core barrel (reached through @ifsq/metrics) currently needs reflect-metadata loaded first; harmless otherwise.
-try {
-  createRequire(new URL('../../core/package.json', import.meta.url))('reflect-metadata');
-} catch {
-  // not in the monorepo: nothing to preload
 }
 const { resolveFsqConfig, encodeInto, exactBinEdges, referenceIndicesOp, codesOp, encodeTensor } = await import(dist);
 

@@ -1,5 +1,4 @@
 /** The threshold fast path gives exactly the indices of the reference op path (cpu backend). */
-import '../test/reflect-polyfill.js';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FsqOptions, resolveFsqConfig } from './config.js';

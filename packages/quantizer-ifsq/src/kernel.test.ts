@@ -1,5 +1,4 @@
 /** The `IfsqEncode` custom kernel on cpu and wasm gives the op path's codes and indices, without leaks. */
-import '../test/reflect-polyfill.js';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveFsqConfig } from './config.js';

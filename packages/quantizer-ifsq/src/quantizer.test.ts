@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import '../test/reflect-polyfill.js';
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,4 @@
 /** Spec §11.1–11.2 test vectors, through both the op path (training) and the fast path (inference). */
-import '../test/reflect-polyfill.js';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveFsqConfig } from './config.js';

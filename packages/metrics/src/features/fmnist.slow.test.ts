@@ -1,4 +1,3 @@
-import '../test-support/reflect-polyfill.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';

@@ -1,4 +1,3 @@
-import '../test-support/reflect-polyfill.js';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,3 @@
-import '../test-support/reflect-polyfill.js';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INCEPTION_CONVS } from './inception-layout.js';

@@ -1,4 +1,3 @@
-import '../test-support/reflect-polyfill.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
