@@ -98,7 +98,21 @@ const mmWasmStock = tfjs(['--model=matmul', '--backend=wasm', '--stock', '--warm
 rows.push({ bench: 'matmul 1024³', wasm: mmN.wasm, cpu: mmCpu?.nn_ms ?? null, cpuNote: mmCpu?.error ?? '', torch: mmN.torch, stockWasm: mmWasmStock?.nn_ms ?? null, errors: mmN.errors });
 rows.push({ bench: 'matmul 1024³, transposeA', wasm: mmT.wasm, cpu: mmCpu?.tn_ms ?? null, cpuNote: mmCpu?.error ?? '', torch: mmT.torch, stockWasm: mmWasmStock?.tn_ms ?? null, errors: mmT.errors });
 
-// 6. Summary.
+// 6. Second core: data-parallel workers (gradient averaging) on the tokenizer step, 1 vs 2 workers, interleaved.
+log('second core: data-parallel tokenizer step, 1 vs 2 workers …');
+const dp = { 1: [], 2: [] };
+for (let i = 0; i < runs; i++) {
+  for (const w of [1, 2]) {
+    const r = run(process.execPath, ['bench/data-parallel.mjs', `--workers=${w}`, '--warmup=1', '--steps=3'], 300_000);
+    const j = r.ok ? lastJson(r.out) : null;
+    if (j) dp[w].push(j.step_ms);
+    else log(`  data-parallel ${w} worker(s) failed: ${r.err.trim().split('\n').pop()}`);
+  }
+}
+const dp1 = dp[1].length ? median(dp[1]) : null;
+const dp2 = dp[2].length ? median(dp[2]) : null;
+
+// 7. Summary.
 log('\n## ifsq bench: medians in ms (lower is better); ratios are time / time');
 log(`runs per configuration: ${runs} (medians of per-run medians); PyTorch: ${python ? '1 thread' : 'not installed'}`);
 log('| bench | ifsq wasm path | stock tfjs-wasm | stock tfjs-cpu | PyTorch-CPU 1t | wasm / PyTorch | tfjs-cpu / wasm |');
@@ -109,9 +123,10 @@ for (const r of rows) {
   for (const e of r.errors) log(`  error: ${e}`);
 }
 log('targets (issue 6): tokenizer step ≤ 4× PyTorch, transformer block ≤ 3×.');
-log('second core: not measured by this bench yet (wasm threads are off in Node; see packages/core/README.md).');
+log(`second core (tokenizer step, data-parallel worker_threads, gradient averaging): 1 worker ${fmt(dp1)} ms, 2 workers ${fmt(dp2)} ms, speed-up ${fmt(ratio(dp1, dp2))}×`);
+log('  (wasm threads are disabled by tfjs in Node; the default stays 1 worker unless the speed-up is > 1)');
 
-// 7. Other packages' benches.
+// 8. Other packages' benches.
 const pkgs = join(root, 'packages');
 for (const pkg of readdirSync(pkgs)) {
   const dir = join(pkgs, pkg, 'bench');

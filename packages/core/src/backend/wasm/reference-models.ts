@@ -39,6 +39,8 @@ export interface ConvAutoencoderOptions {
   midBlocks?: number;
   /** Seed of parameters and data. @default 'ae' */
   seed?: string;
+  /** Train on shard `index` of `count` equal slices of the batch (data-parallel workers). @default whole batch */
+  shard?: { index: number; count: number };
 }
 
 /** Options of {@link transformerBlock}. */
@@ -164,7 +166,12 @@ export function convAutoencoder(options: ConvAutoencoderOptions = {}): Reference
 
   const x = tf.tidy(() => {
     const noise = tf.tensor(seededNormal([B, S, S, C], `${P.seed}/data`), [B, S, S, C]) as tf.Tensor4D;
-    return tf.tanh(tf.mul(tf.avgPool(noise, 3, 1, 'same'), 2)) as tf.Tensor4D;
+    const full = tf.tanh(tf.mul(tf.avgPool(noise, 3, 1, 'same'), 2)) as tf.Tensor4D;
+    const shard = options.shard;
+    if (!shard) return full;
+    if (B % shard.count !== 0) throw new Error(`convAutoencoder: batch ${B} is not divisible into ${shard.count} shards`);
+    const per = B / shard.count;
+    return tf.slice(full, [shard.index * per, 0, 0, 0], [per, S, S, C]) as tf.Tensor4D;
   });
   const forward = (input: tf.Tensor4D) => {
     let h = applyConv(input, encIn);
