@@ -4,7 +4,10 @@ import { defineConfig } from 'vitest/config';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** Workspace packages resolve to their TypeScript sources in tests, so tests never run stale builds. */
-const workspaceAlias = [{ find: /^@ifsq\/([a-z0-9-]+)$/, replacement: `${here}packages/$1/src/index.ts` }];
+const workspaceAlias = [
+  { find: /^@ifsq\/core\/plugin-api$/, replacement: `${here}packages/core/src/plugin-api.ts` },
+  { find: /^@ifsq\/([a-z0-9-]+)$/, replacement: `${here}packages/$1/src/index.ts` },
+];
 
 export default defineConfig({
   resolve: { alias: workspaceAlias },
