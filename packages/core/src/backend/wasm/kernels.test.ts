@@ -217,3 +217,18 @@ describe('nearest-upsample gradient', () => {
     }
   });
 });
+
+describe('wasm Identity', () => {
+  it('shares the buffer of its input instead of copying it, and keeps values after the input is disposed', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tf.tensor([1, 2, 3]);
+    const ids = backend.numDataIds();
+    const y = tf.clone(x);
+    expect(backend.numDataIds()).toBe(ids);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3]);
+    y.dispose();
+    expect(backend.numDataIds()).toBe(ids - 1);
+  });
+});

@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { registerFastBatchMatMul } from './batch-matmul.js';
 import { registerConvGradients } from './conv-gradients.js';
 import { registerConvKernels } from './conv-kernels.js';
+import { registerSharedIdentity } from './identity-kernel.js';
 import { registerResizeNearestGradient } from './resize-gradient.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
 
 /** Kernels this package registers (or replaces) for the `wasm` backend. */
-const TRAINING_KERNELS = ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum'] as const;
+const TRAINING_KERNELS = ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'UnsortedSegmentSum'] as const;
 
 /** Kernels whose tfjs gradient this package replaces (globally, for every backend). */
 const GRADIENT_OVERRIDES = ['Conv2D', 'Conv2DBackpropInput', 'ResizeNearestNeighbor'] as const;
@@ -16,7 +17,8 @@ const READY_KEY = Symbol.for('@ifsq/core.wasm.prepared');
 /**
  * Loads `@tensorflow/tfjs-backend-wasm` and installs the trainable, fast wasm path: the missing
  * `Conv2DBackpropFilter` and `UnsortedSegmentSum` kernels, a `BatchMatMul` and a `Conv2DBackpropInput` that run on
- * the XNNPACK fast paths, and conv gradients built from fast kernels. Idempotent and safe to call concurrently;
+ * the XNNPACK fast paths, an `Identity` that shares buffers instead of copying, and conv gradients built from fast
+ * kernels. Idempotent and safe to call concurrently;
  * call it before `tf.setBackend('wasm')`.
  *
  * The gradient overrides are global (tfjs has one gradient registry): they stay exact on every backend and make
@@ -33,6 +35,7 @@ export function prepareWasmBackend(): Promise<void> {
       registerConvKernels();
       registerFastBatchMatMul();
       registerUnsortedSegmentSum();
+      registerSharedIdentity();
     })();
     g[READY_KEY] = ready;
     ready.catch(() => {

@@ -39,6 +39,8 @@ export interface ConvAutoencoderOptions {
   midBlocks?: number;
   /** Seed of parameters and data. @default 'ae' */
   seed?: string;
+  /** Reconstruction loss: mean absolute (`'l1'`, as the tokenizer) or mean squared error. @default 'l1' */
+  loss?: 'l1' | 'mse';
   /** Train on shard `index` of `count` equal slices of the batch (data-parallel workers). @default whole batch */
   shard?: { index: number; count: number };
 }
@@ -190,7 +192,10 @@ export function convAutoencoder(options: ConvAutoencoderOptions = {}): Reference
   };
   return {
     params: P.map,
-    loss: () => tf.mean(tf.abs(tf.sub(forward(x), x))) as tf.Scalar,
+    loss: () => {
+      const d = tf.sub(forward(x), x);
+      return tf.mean(options.loss === 'mse' ? tf.square(d) : tf.abs(d)) as tf.Scalar;
+    },
     dispose: () => {
       x.dispose();
       for (const v of P.map.values()) v.dispose();

@@ -7,7 +7,7 @@ async function trajectory(backend: string, build: () => ReferenceModel, steps: n
   await tf.setBackend(backend);
   const n0 = tf.memory().numTensors;
   const model = build();
-  const trainer = adamTrainer(model, 3e-3);
+  const trainer = adamTrainer(model, 1e-3);
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) losses.push(trainer.step());
   trainer.dispose();
@@ -19,9 +19,9 @@ async function trajectory(backend: string, build: () => ReferenceModel, steps: n
 function expectSameTrajectory(wasm: number[], cpu: number[]): void {
   expect(wasm).toHaveLength(cpu.length);
   for (let i = 0; i < cpu.length; i++) {
-    // float32 rounding differs between backends and compounds over Adam steps; 1e-3 relative is far below the
+    // float32 rounding differs between backends (summation order) and compounds over Adam steps; 1e-4 relative is far below the
     // step-to-step change of the loss.
-    expect(Math.abs(wasm[i] - cpu[i])).toBeLessThan(1e-3 * Math.abs(cpu[i]) + 1e-6);
+    expect(Math.abs(wasm[i] - cpu[i])).toBeLessThan(1e-4 * Math.abs(cpu[i]) + 1e-6);
   }
   expect(cpu[cpu.length - 1]).toBeLessThan(cpu[0]);
 }
@@ -32,7 +32,9 @@ beforeAll(async () => {
 
 describe('training on the wasm path follows the cpu trajectory', () => {
   it('conv autoencoder (tokenizer backbone shape): 20 Adam steps, same losses as cpu', async () => {
-    const build = () => convAutoencoder({ batch: 2, size: 8, channels: 4, multipliers: [1, 2, 2], groups: 2 });
+    // MSE and a 4×4 deepest level keep the trajectory well conditioned (L1's sign gradient and 2×2 GroupNorm
+    // statistics amplify float32 rounding differences chaotically).
+    const build = () => convAutoencoder({ batch: 2, size: 8, channels: 4, multipliers: [1, 2], groups: 2, loss: 'mse' });
     const cpu = await trajectory('cpu', build, 20);
     const wasm = await trajectory('wasm', build, 20);
     expectSameTrajectory(wasm, cpu);
