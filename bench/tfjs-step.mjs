@@ -2,12 +2,14 @@
 // usage: node bench/tfjs-step.mjs --model=tokenizer|transformer|matmul --backend=wasm|cpu [--stock] [--steps=N]
 //        [--warmup=N] [--batch=N] [--profile]
 // --stock: do not install the wasm training path (stock tfjs kernels and gradients). Runs on built output.
+// --impl=core (tokenizer only): the real `conv-resnet` backbone of @ifsq/core (packages/core/dist/tokenizer) instead
+// of the raw-op reference model; same architecture and defaults.
 import * as tf from '@tensorflow/tfjs';
 import { prepareWasmBackend } from '../packages/core/dist/backend/wasm/index.js';
 import { adamTrainer, convAutoencoder, transformerBlock } from '../packages/core/dist/backend/wasm/reference-models.js';
 import { parseArgs, median } from './stats.mjs';
 
-const a = parseArgs({ model: 'tokenizer', backend: 'wasm', stock: false, steps: 5, warmup: 1, batch: 0, profile: false });
+const a = parseArgs({ model: 'tokenizer', backend: 'wasm', stock: false, steps: 5, warmup: 1, batch: 0, profile: false, impl: 'reference' });
 tf.env().set('PROD', true);
 if (!a.stock) await prepareWasmBackend();
 else if (a.backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
@@ -34,7 +36,9 @@ if (a.model === 'matmul') {
 } else {
   const batch = +a.batch || (a.model === 'tokenizer' ? 32 : 16);
   const model =
-    a.model === 'tokenizer'
+    a.model === 'tokenizer' && a.impl === 'core'
+      ? await coreBackbone(batch)
+      : a.model === 'tokenizer'
       ? convAutoencoder({ batch, size: 32, imageChannels: 1, channels: 32, multipliers: [1, 2, 2], groups: 8 })
       : transformerBlock({ batch, seq: 64, dim: 128, heads: 4, mlp: 512 });
   const trainer = adamTrainer(model);
@@ -64,3 +68,18 @@ if (a.model === 'matmul') {
   model.dispose();
 }
 process.stdout.write(JSON.stringify(out) + '\n');
+
+/** The quickstart's `conv-resnet` backbone from built @ifsq/core, wrapped as a reference model (loss: mean |x̂−x|). */
+async function coreBackbone(batch) {
+  const { ConvResnetBackbone } = await import('../packages/core/dist/tokenizer/backbone.js');
+  const { SeededRng } = await import('../packages/core/dist/random/rng.js');
+  const { seededNormal } = await import('../packages/core/dist/backend/wasm/seeded-normal.js');
+  const options = { channels: 32, channelMultipliers: [1, 2, 2], blocksPerStage: 1, latentChannels: 4, groups: 8, midBlocks: 1 };
+  const net = new ConvResnetBackbone(options, { imageChannels: 1, quantizerInputChannels: 4, codeChannels: 4 }, new SeededRng(0));
+  const x = tf.tidy(() => tf.tanh(tf.mul(tf.avgPool(tf.tensor(seededNormal([batch, 32, 32, 1], 'ae/data'), [batch, 32, 32, 1]), 3, 1, 'same'), 2)));
+  return {
+    params: net.namedParameters(),
+    loss: () => tf.mean(tf.abs(tf.sub(net.decode(net.encode(x)), x))),
+    dispose: () => { x.dispose(); net.dispose(); },
+  };
+}

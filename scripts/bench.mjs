@@ -80,6 +80,14 @@ log('tokenizer step: stock tfjs-cpu (batch 1, 1 step, scaled ×32 to batch 32) �
 const tokCpu = tfjs(['--model=tokenizer', '--backend=cpu', '--stock', '--batch=1', '--warmup=0', '--steps=1'], 240_000);
 const tokCpu32 = tokCpu?.step_ms != null ? +(tokCpu.step_ms * 32).toFixed(0) : null;
 rows.push({ bench: 'tokenizer step (B32, 32×32×1, ch 32 ×[1,2,2])', wasm: tok.wasm, cpu: tokCpu32, cpuNote: tokCpu?.error ?? 'batch 1 ×32', torch: tok.torch, errors: tok.errors });
+log('tokenizer step with the real @ifsq/core conv-resnet backbone (nn layers) on the wasm path …');
+const core = [];
+for (let i = 0; i < Math.min(runs, 2); i++) {
+  const r = tfjs(['--model=tokenizer', '--impl=core', '--backend=wasm', '--warmup=1', '--steps=3']);
+  if (r?.step_ms != null) core.push(r.step_ms);
+  else log(`  core backbone failed: ${r?.error}`);
+}
+rows.push({ bench: '  same, @ifsq/core conv-resnet backbone', wasm: core.length ? median(core) : null, cpu: null, cpuNote: 'not run', torch: tok.torch, errors: [] });
 
 // 4. Transformer block step (B16 T64 D128 H4 MLP512).
 log('transformer step: wasm path vs PyTorch …');
@@ -101,7 +109,7 @@ rows.push({ bench: 'matmul 1024³, transposeA', wasm: mmT.wasm, cpu: mmCpu?.tn_m
 // 6. Second core: data-parallel workers (gradient averaging) on the tokenizer step, 1 vs 2 workers, interleaved.
 log('second core: data-parallel tokenizer step, 1 vs 2 workers …');
 const dp = { 1: [], 2: [] };
-for (let i = 0; i < runs; i++) {
+for (let i = 0; i < Math.min(runs, 2); i++) {
   for (const w of [1, 2]) {
     const r = run(process.execPath, ['bench/data-parallel.mjs', `--workers=${w}`, '--warmup=1', '--steps=3'], 300_000);
     const j = r.ok ? lastJson(r.out) : null;
