@@ -232,3 +232,27 @@ describe('wasm Identity', () => {
     expect(backend.numDataIds()).toBe(ids - 1);
   });
 });
+
+describe('wasm Sum and Mean over non-innermost axes', () => {
+  const cases: Array<{ shape: number[]; axes: number[]; keepDims: boolean }> = [
+    { shape: [4, 5, 6, 3], axes: [0, 1, 2], keepDims: false }, // bias gradient
+    { shape: [2, 6, 4, 3], axes: [1, 3], keepDims: true }, // GroupNorm statistics
+    { shape: [3, 4, 5], axes: [0], keepDims: false },
+    { shape: [3, 1, 5, 2], axes: [1, 2], keepDims: true },
+    { shape: [3, 4, 5], axes: [0, 2], keepDims: false },
+    { shape: [3, 4, 5], axes: [2], keepDims: false }, // innermost: stock kernel
+  ];
+  for (const c of cases) {
+    for (const op of ['sum', 'mean'] as const) {
+      it(`${op} over axes [${c.axes.join(',')}] of [${c.shape.join(',')}]${c.keepDims ? ' keepDims' : ''} equals cpu`, async () => {
+        const run = () => tf[op](tf.tensor(seededNormal(c.shape, `red${c.shape}`), c.shape), c.axes, c.keepDims);
+        const expected = await valuesOn('cpu', run);
+        await tf.setBackend('wasm');
+        const ids = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+        expect(tf.tidy(() => run().shape)).toEqual(await (async () => { await tf.setBackend('cpu'); return tf.tidy(() => run().shape); })());
+        expect(closeness(await valuesOn('wasm', run), expected)).toBeLessThan(1);
+        expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids);
+      });
+    }
+  }
+});

@@ -3,11 +3,20 @@ import { registerFastBatchMatMul } from './batch-matmul.js';
 import { registerConvGradients } from './conv-gradients.js';
 import { registerConvKernels } from './conv-kernels.js';
 import { registerSharedIdentity } from './identity-kernel.js';
+import { registerReduceKernels } from './reduce-kernels.js';
 import { registerResizeNearestGradient } from './resize-gradient.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
 
 /** Kernels this package registers (or replaces) for the `wasm` backend. */
-const TRAINING_KERNELS = ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'UnsortedSegmentSum'] as const;
+const TRAINING_KERNELS = [
+  'BatchMatMul',
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'Identity',
+  'Mean',
+  'Sum',
+  'UnsortedSegmentSum',
+] as const;
 
 /** Kernels whose tfjs gradient this package replaces (globally, for every backend). */
 const GRADIENT_OVERRIDES = ['Conv2D', 'Conv2DBackpropInput', 'ResizeNearestNeighbor'] as const;
@@ -17,8 +26,8 @@ const READY_KEY = Symbol.for('@ifsq/core.wasm.prepared');
 /**
  * Loads `@tensorflow/tfjs-backend-wasm` and installs the trainable, fast wasm path: the missing
  * `Conv2DBackpropFilter` and `UnsortedSegmentSum` kernels, a `BatchMatMul` and a `Conv2DBackpropInput` that run on
- * the XNNPACK fast paths, an `Identity` that shares buffers instead of copying, and conv gradients built from fast
- * kernels. Idempotent and safe to call concurrently;
+ * the XNNPACK fast paths, an `Identity` that shares buffers instead of copying, `Sum`/`Mean` without transposes,
+ * and conv gradients built from fast kernels. Idempotent and safe to call concurrently;
  * call it before `tf.setBackend('wasm')`.
  *
  * The gradient overrides are global (tfjs has one gradient registry): they stay exact on every backend and make
@@ -36,6 +45,7 @@ export function prepareWasmBackend(): Promise<void> {
       registerFastBatchMatMul();
       registerUnsortedSegmentSum();
       registerSharedIdentity();
+      registerReduceKernels();
     })();
     g[READY_KEY] = ready;
     ready.catch(() => {
