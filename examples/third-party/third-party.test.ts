@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { formatIssues, loadPipeline, type PluginContext, type Quantizer } from '@ifsq/core';
+import { formatIssues, loadPipeline, runPipeline, type PluginContext, type Quantizer } from '@ifsq/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -87,5 +87,18 @@ describe('a pipeline using a third-party quantizer by package name', () => {
     const listed = spawnSync(process.execPath, ['--import', trap, BIN, 'plugins'], { cwd: project, encoding: 'utf8' });
     expect(listed.status).toBe(0);
     expect(listed.stdout).toMatch(/quantizer\s+@ifsq\/example-custom-quantizer\s+installed\s+@ifsq\/example-custom-quantizer@0\.1\.0/);
+  });
+
+  it('runs the training and evaluation stages with the third-party quantizer', async () => {
+    const result = await loadPipeline({ cwd: project });
+    if (!result.ok) throw new Error(formatIssues(result.issues));
+    const pipeline = { ...result.pipeline, config: { ...result.pipeline.config, backend: 'wasm' as const } };
+    const run = await runPipeline(pipeline, { stderr: { write: () => true } });
+    expect(run.stages.map((s) => [s.name, s.status])).toEqual([
+      ['train-tokenizer', 'completed'],
+      ['evaluate-tokenizer', 'completed'],
+    ]);
+    expect(run.runDir.startsWith(join(project, 'runs'))).toBe(true);
+    expect(existsSync(join(run.runDir, 'checkpoints', 'tokenizer.safetensors'))).toBe(true);
   });
 });

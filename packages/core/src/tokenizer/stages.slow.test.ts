@@ -33,9 +33,9 @@ function trainRecords(runDir: string): TrainRecord[] {
 }
 
 describe('tokenizer stages', () => {
-  it('train, evaluate and encode a tiny tokenizer end to end and write a consistent token file', async () => {
+  it('train, evaluate and encode a tiny tokenizer end to end (wasm path) and write a consistent token file', async () => {
     const dir = tempDir();
-    const p = tinyPipeline(dir, [train({ steps: 6, logEvery: 2 }), [evaluateTokenizerStage, { gridImages: 4 }], [encodeStage, { outputs: ['codes', 'indices'] }]]);
+    const p = tinyPipeline(dir, [train({ steps: 6, logEvery: 2 }), [evaluateTokenizerStage, { gridImages: 4 }], [encodeStage, { outputs: ['codes', 'indices'] }]], { backend: 'wasm' });
     const result = await runPipeline(p, { stderr: quiet });
     expect(result.stages.map((s) => s.status)).toEqual(['completed', 'completed', 'completed']);
     const records = trainRecords(result.runDir);
@@ -79,8 +79,8 @@ describe('tokenizer stages', () => {
     expect(losses).toEqual(expected);
   });
 
-  it('keeps the tensor count constant across 50 training steps', async () => {
-    const result = await runPipeline(tinyPipeline(tempDir(), [train({ steps: 50, logEvery: 1, emaDecay: 0.9 })]), { stderr: quiet });
+  it('keeps the tensor count constant across 50 training steps (wasm path)', async () => {
+    const result = await runPipeline(tinyPipeline(tempDir(), [train({ steps: 50, logEvery: 1, emaDecay: 0.9 })], { backend: 'wasm' }), { stderr: quiet });
     const counts = trainRecords(result.runDir).map((r) => r.values.num_tensors);
     expect(counts).toHaveLength(50);
     expect(new Set(counts.slice(1)).size).toBe(1);

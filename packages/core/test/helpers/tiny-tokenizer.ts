@@ -154,7 +154,7 @@ function slot(path: string, definition: PluginDefinition, options: Record<string
 export function tinyPipeline(
   dir: string,
   stages: Array<[PluginDefinition, Record<string, unknown>]>,
-  extra: { data?: PluginDefinition; metrics?: Array<[PluginDefinition, Record<string, unknown>]> } = {},
+  extra: { data?: PluginDefinition; metrics?: Array<[PluginDefinition, Record<string, unknown>]>; backend?: 'cpu' | 'wasm' } = {},
 ): ResolvedPipeline {
   const slots = [
     slot('data', extra.data ?? tinyDataPlugin(96)),
@@ -166,7 +166,7 @@ export function tinyPipeline(
   return {
     configPath: `${dir}/ifsq.config.json`,
     configDir: dir,
-    config: { name: 'tiny', seed: 3, backend: 'cpu', stages: stages.map(([d]) => d.name), output: { run: 'tiny' } },
+    config: { name: 'tiny', seed: 3, backend: extra.backend ?? 'cpu', stages: stages.map(([d]) => d.name), output: { run: 'tiny' } },
     plugins: new Map([...slots, ...stageSlots, ...metricSlots].map((s) => [s.path, s] as const)),
     stages: stageSlots,
     metrics: metricSlots,
