@@ -14,6 +14,7 @@ const SLOT_KINDS: Record<keyof SlotSchemas, PluginKind> = {
   dataset: 'dataset',
   backbone: 'backbone',
   quantizer: 'quantizer',
+  featureExtractor: 'feature-extractor',
   generator: 'generator',
   aligner: 'aligner',
   metric: 'metric',

@@ -36,6 +36,8 @@ export interface SlotSchemas {
   backbone?: TSchema;
   /** `tokenizer.quantizer`. */
   quantizer?: TSchema;
+  /** `tokenizer.perceptual` (a feature extractor). */
+  featureExtractor?: TSchema;
   /** `generator.model`. */
   generator?: TSchema;
   /** `generator.aligner`. */
@@ -65,7 +67,11 @@ export function envelopeSchema(slots: SlotSchemas = {}): TSchema {
       data: Type.Optional(slot(slots.dataset)),
       tokenizer: Type.Optional(
         Type.Object(
-          { backbone: Type.Optional(slot(slots.backbone)), quantizer: slot(slots.quantizer) },
+          {
+            backbone: Type.Optional(slot(slots.backbone)),
+            quantizer: slot(slots.quantizer),
+            perceptual: Type.Optional(slot(slots.featureExtractor)),
+          },
           { additionalProperties: false },
         ),
       ),

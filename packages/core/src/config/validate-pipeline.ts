@@ -33,6 +33,9 @@ function collectSlots(config: PipelineConfig): SlotRef[] {
   if (config.tokenizer) {
     slots.push({ path: 'tokenizer.backbone', kind: 'backbone', value: config.tokenizer.backbone ?? DEFAULT_BACKBONE });
     slots.push({ path: 'tokenizer.quantizer', kind: 'quantizer', value: config.tokenizer.quantizer });
+    if (config.tokenizer.perceptual !== undefined) {
+      slots.push({ path: 'tokenizer.perceptual', kind: 'feature-extractor', value: config.tokenizer.perceptual });
+    }
   }
   if (config.generator) {
     slots.push({ path: 'generator.model', kind: 'generator', value: config.generator.model });

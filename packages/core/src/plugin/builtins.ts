@@ -62,7 +62,10 @@ export const BUILTIN_PLUGINS: Readonly<Record<PluginKind, Readonly<Record<string
     'tokenizer-stats': metric('tokenizer-stats'),
     cknna: metric('cknna'),
   },
-  'feature-extractor': {},
+  'feature-extractor': {
+    'fmnist-features': metric('fmnist-features'),
+    'inception-v3': metric('inception-v3'),
+  },
   stage: {
     'train-tokenizer': fromCore('../tokenizer/plugins.js', 'trainTokenizerStage'),
     'evaluate-tokenizer': fromCore('../tokenizer/plugins.js', 'evaluateTokenizerStage'),

@@ -5,7 +5,7 @@ import type { Quantizer } from '../contracts/quantizer.js';
 import { trainValidationSplit } from '../data/split.js';
 import { loadStateDict } from '../nn/module.js';
 import type { StageContext } from '../stage/stage.js';
-import { Tokenizer, type BackboneFactory } from './tokenizer.js';
+import { Tokenizer, type BackboneFactory, type PerceptualDistance } from './tokenizer.js';
 
 /** Checkpoint holding the trained tokenizer weights (written by `train-tokenizer`, read by later stages). */
 export const TOKENIZER_CHECKPOINT = 'tokenizer';
@@ -78,6 +78,24 @@ export async function loadTrainedTokenizer(ctx: StageContext, tokenizer: Tokeniz
   } finally {
     tf.dispose([...saved.tensors.values()]);
   }
+}
+
+/** The part of a `feature-extractor` plugin the perceptual loss uses (`@ifsq/metrics` extractors have it). */
+interface FeatureNetwork {
+  extract(images: tf.Tensor4D): tf.Tensor2D;
+}
+
+/**
+ * The perceptual distance of the tokenizer loss from the `tokenizer.perceptual` feature network: the mean squared
+ * difference of the features of originals and reconstructions. Undefined when the pipeline names no network.
+ */
+export async function loadPerceptualDistance(ctx: StageContext): Promise<PerceptualDistance | undefined> {
+  if (!ctx.pipeline.plugins.has('tokenizer.perceptual')) return undefined;
+  const network = await ctx.instantiate<FeatureNetwork>('tokenizer.perceptual');
+  if (typeof network?.extract !== 'function') {
+    throw new Error('tokenizer.perceptual: the plugin must create a feature extractor with extract(images) → [N, d]');
+  }
+  return (x, y) => tf.tidy(() => tf.mean(tf.square(tf.sub(network.extract(x), network.extract(y)))) as tf.Scalar);
 }
 
 /** Instantiate the pipeline's metrics (the `metrics` list), reset. */

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors } from '../io/safetensors.js';
 import { runPipeline } from '../run/run-pipeline.js';
-import { tinyDataPlugin, tinyPipeline } from '../../test/helpers/tiny-tokenizer.js';
+import { pooledPixels, tinyDataPlugin, tinyPipeline } from '../../test/helpers/tiny-tokenizer.js';
 import { encodeStage, evaluateTokenizerStage, trainTokenizerStage } from './plugins.js';
 
 beforeAll(async () => {
@@ -84,5 +84,18 @@ describe('tokenizer stages', () => {
     const counts = trainRecords(result.runDir).map((r) => r.values.num_tensors);
     expect(counts).toHaveLength(50);
     expect(new Set(counts.slice(1)).size).toBe(1);
+  });
+
+  it('adds the perceptual term of the tokenizer.perceptual feature network to the loss', async () => {
+    const p = tinyPipeline(tempDir(), [train({ steps: 2, logEvery: 1, perceptualWeight: 0.5, l1Weight: 0 })], {
+      backend: 'wasm',
+      perceptual: pooledPixels,
+    });
+    const records = trainRecords((await runPipeline(p, { stderr: quiet })).runDir);
+    for (const r of records) {
+      expect(r.values.perceptual).toBeGreaterThan(0);
+      // with l1 off and a zero auxiliary loss, the total is exactly 0.5 × perceptual
+      expect(r.values.loss).toBeCloseTo(0.5 * r.values.perceptual, 5);
+    }
   });
 });

@@ -13,6 +13,7 @@ import {
   buildTokenizer,
   EMA_PREFIX,
   findMetric,
+  loadPerceptualDistance,
   loadTokenizerData,
   TOKENIZER_CHECKPOINT,
   TRAIN_STATE_CHECKPOINT,
@@ -44,6 +45,7 @@ export class TrainTokenizerStage implements Stage {
     const optimizer = new AdamW(params, { lr: o.lr, betas: [o.beta1, o.beta2], weightDecay: o.weightDecay });
     const ema = o.emaDecay > 0 ? new Ema(params, { decay: o.emaDecay }) : undefined;
     const psnr = await findMetric(ctx, 'psnr');
+    const perceptual = await loadPerceptualDistance(ctx);
     let step = 0;
     let cursor: Cursor = { epoch: 0, batch: 0 };
     try {
@@ -82,12 +84,13 @@ export class TrainTokenizerStage implements Stage {
                   l1: o.l1Weight,
                   l2: o.l2Weight,
                   perceptual: o.perceptualWeight,
-                });
+                }, perceptual);
                 if (log) {
                   parts = {
                     l1: loss.l1.dataSync()[0],
                     mse: loss.l2.dataSync()[0],
                     aux: out.quantized.auxLoss.dataSync()[0],
+                    ...(perceptual ? { perceptual: loss.perceptual.dataSync()[0] } : {}),
                     ...out.quantized.stats,
                   };
                 }

@@ -137,6 +137,19 @@ export function tinyDataPlugin(
   });
 }
 
+/** A feature-extractor plugin whose features are 2×2 average-pooled pixels (differentiable, parameter-free). */
+export const pooledPixels = definePlugin({
+  name: 'pooled-pixels',
+  kind: 'feature-extractor',
+  apiVersion: '1',
+  options: Type.Object({}),
+  defaults: {},
+  create: () => ({
+    extract: (images: tf.Tensor4D) =>
+      tf.tidy(() => tf.reshape(tf.avgPool(images, 2, 2, 'valid'), [images.shape[0], -1]) as tf.Tensor2D),
+  }),
+});
+
 /** Backbone options small enough for the cpu backend: 8×8 images, two levels, 8 channels. */
 export const TINY_BACKBONE = { channels: 8, channelMultipliers: [1, 2], blocksPerStage: 1, latentChannels: 2, groups: 4, midBlocks: 1 };
 
@@ -154,12 +167,18 @@ function slot(path: string, definition: PluginDefinition, options: Record<string
 export function tinyPipeline(
   dir: string,
   stages: Array<[PluginDefinition, Record<string, unknown>]>,
-  extra: { data?: PluginDefinition; metrics?: Array<[PluginDefinition, Record<string, unknown>]>; backend?: 'cpu' | 'wasm' } = {},
+  extra: {
+    data?: PluginDefinition;
+    metrics?: Array<[PluginDefinition, Record<string, unknown>]>;
+    backend?: 'cpu' | 'wasm';
+    perceptual?: PluginDefinition;
+  } = {},
 ): ResolvedPipeline {
   const slots = [
     slot('data', extra.data ?? tinyDataPlugin(96)),
     slot('tokenizer.backbone', convResnetBackbone, TINY_BACKBONE),
     slot('tokenizer.quantizer', threeLevelQuantizer),
+    ...(extra.perceptual ? [slot('tokenizer.perceptual', extra.perceptual)] : []),
   ];
   const stageSlots = stages.map(([d, o], i) => slot(`stages[${i}]`, d, o));
   const metricSlots = (extra.metrics ?? []).map(([d, o], i) => slot(`metrics[${i}]`, d, o));
