@@ -172,7 +172,11 @@ export const fid: PluginDefinition<'metric', typeof FidOptions, Metric> = {
 
 const TokenizerStatsOptionsSchema = Type.Object(
   {
-    binValues: Type.Boolean({ default: true, description: 'Report per-dimension bin fractions as values dim{i}_bin{k}. Default true.' }),
+    binValues: Type.Boolean({
+      default: false,
+      description:
+        'Also report per-dimension utilization, entropy, perplexity and bin fractions as values (dim{i}_…). Off by default so every tokenizer reports the same value names; they are always in the provenance. Default false.',
+    }),
     maxKsSamples: Type.Integer({ minimum: 1, default: 500000, description: 'Most pre-rounding values kept for the KS statistic. Default 500000.' }),
   },
   { additionalProperties: false },
@@ -185,7 +189,7 @@ export const tokenizerStats: PluginDefinition<'metric', typeof TokenizerStatsOpt
   apiVersion: '1',
   description: 'Codebook/bin utilization, entropy, perplexity, per-dimension histograms, KS vs Uniform, bits and compression ratio.',
   options: TokenizerStatsOptionsSchema,
-  defaults: { binValues: true, maxKsSamples: 500000 },
+  defaults: { binValues: false, maxKsSamples: 500000 },
   async create(_ctx, o) {
     const { TokenizerStatsMetric } = await import('./metrics/tokenizer-stats-metric.js');
     return new TokenizerStatsMetric(o);

@@ -7,6 +7,8 @@ export interface MetricBatch {
   real?: tf.Tensor4D;
   /** Reconstructed or generated images `[B,H,W,C]` in [-1,1]. */
   fake?: tf.Tensor4D;
+  /** Quantized codes `[B,h,w,d]` of the batch (continuous or discrete tokenizers). */
+  codes?: tf.Tensor;
   /** Discrete indices of the batch (int32). */
   indices?: tf.Tensor;
   /** Bounded pre-rounding latent values `[B,h,w,d]` (for KS / bin diagnostics). */

@@ -21,7 +21,8 @@ export interface ReportRecord {
   sections: StoredReportSection[];
 }
 
-function formatNumber(v: number): string {
+function formatNumber(v: number | null): string {
+  if (v === null || Number.isNaN(v)) return 'n/a';
   if (Number.isInteger(v)) return String(v);
   return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6 ? v.toFixed(4) : v.toExponential(4);
 }

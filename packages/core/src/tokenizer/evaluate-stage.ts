@@ -39,7 +39,7 @@ export class EvaluateTokenizerStage implements Stage {
         const recon = tokenizer.decode(q.codes);
         const preQuant = quantizer.boundedValues?.(z);
         for (const m of metrics) {
-          await m.update({ real: batch.images, fake: recon, indices: q.indices, preQuant, spec: quantizer.spec });
+          await m.update({ real: batch.images, fake: recon, codes: q.codes, indices: q.indices, preQuant, spec: quantizer.spec });
         }
         if (!grid && o.gridImages > 0) {
           const k = Math.min(o.gridImages, batch.images.shape[0]);

@@ -159,12 +159,35 @@ describe('TokenizerStatsMetric', () => {
     expect(r.values.utilization).toBeCloseTo(3 / 6, 12);
     expect(r.values.entropy_bits).toBeCloseTo(1.5, 12); // p = 1/2, 1/4, 1/4
     expect(r.values.perplexity).toBeCloseTo(2 ** 1.5, 12);
-    expect(r.values.dim0_bin0).toBeCloseTo(0.5, 12);
-    expect(r.values.dim1_bin0).toBe(1);
-    expect(r.values.dim1_utilization).toBe(0.5);
+    expect(r.values.dim0_bin0).toBeUndefined();
+    expect((r.provenance.binHistograms as number[][])[0][0]).toBeCloseTo(0.5, 12);
+    expect((r.provenance.perDimension as Array<Record<string, number>>)[1].utilization).toBe(0.5);
+    expect(r.values.ks).toBeNaN(); // no pre-rounding values were given
     expect(r.values.bits_per_value).toBeCloseTo(spec.bitsPerValue, 12);
     expect(r.values.compression_ratio).toBeCloseTo((8 * 8 * 3 * 8) / (2 * 2 * 2 * spec.bitsPerValue), 10);
+    const withBins = new TokenizerStatsMetric({ binValues: true });
+    withBins.update({ indices, spec, real });
+    const rb = await withBins.compute();
+    expect(rb.values.dim0_bin0).toBeCloseTo(0.5, 12);
+    expect(rb.values.dim1_bin0).toBe(1);
+    expect(rb.values.dim1_utilization).toBe(0.5);
     tf.dispose([indices, real]);
+  });
+
+  it('reports the same value names for a continuous latent, NaN where they do not apply', async () => {
+    const continuous = { ...spec, kind: 'continuous' as const, valueRange: null, vocabSizes: undefined, levels: undefined, bitsPerValue: 16 };
+    const m = new TokenizerStatsMetric();
+    const codes = tf.zeros([2, 2, 2, 2]);
+    const real = tf.zeros([2, 8, 8, 3]) as tf.Tensor4D;
+    m.update({ codes, spec: continuous, real });
+    const r = await m.compute();
+    const discrete = new TokenizerStatsMetric();
+    const indices = tf.tensor3d([0, 1, 2, 0], [1, 2, 2], 'int32');
+    discrete.update({ indices, spec, real });
+    expect(Object.keys(r.values).sort()).toEqual(Object.keys((await discrete.compute()).values).sort());
+    expect(r.values.utilization).toBeNaN();
+    expect(r.values.compression_ratio).toBeCloseTo((8 * 8 * 3 * 8) / (2 * 2 * 2 * 16), 10);
+    tf.dispose([codes, real, indices]);
   });
 
   it('measures KS of 2σ(1.6z)−1 near 0.01727 and of tanh near 0.04423 from pre-rounding values', async () => {
@@ -191,7 +214,7 @@ describe('TokenizerStatsMetric', () => {
     const real = tf.zeros([1, 256, 256, 3]) as tf.Tensor4D;
     m.update({ preQuant: pre, spec: ae, real });
     const r = await m.compute();
-    expect(r.values.ks).toBeUndefined();
+    expect(r.values.ks).toBeNaN();
     expect(r.values.compression_ratio).toBeCloseTo(24, 12); // spec §11.12: AE f8 d4 @16 bit
     tf.dispose([pre, real]);
   });

@@ -51,6 +51,19 @@ function levelGroups(levels: number[], vocabSizes: number[]): number[][] {
   return groups;
 }
 
+/** Value names every tokenizer reports (NaN where they do not apply), so reports of different tokenizers align. */
+export const HEADLINE_VALUES = [
+  'utilization',
+  'entropy_bits',
+  'entropy_normalized',
+  'perplexity',
+  'codebook_size',
+  'ks',
+  'ks_rmse',
+  'bits_per_value',
+  'compression_ratio',
+] as const;
+
 /**
  * Codebook and bin statistics of a tokenizer (spec §9.5, §9.6, §9.9): global utilization, entropy, perplexity of
  * the codeword indices; per-dimension utilization, entropy, perplexity and bin histograms of FSQ digits (decoded
@@ -76,8 +89,9 @@ export class TokenizerStatsMetric implements Metric<TokenizerStatsState> {
     const img = batch.real ?? batch.fake;
     if (img && !this.s.imageShape) this.s.imageShape = img.shape.slice(1);
     if (batch.indices && spec) this.addIndices(batch.indices.shape, batch.indices.dataSync(), spec);
+    const latent = batch.codes ?? batch.preQuant ?? batch.indices;
+    if (latent && !this.s.latentShape) this.s.latentShape = latent.shape.slice(1, 3);
     if (batch.preQuant) {
-      if (!this.s.latentShape) this.s.latentShape = batch.preQuant.shape.slice(1, 3);
       const room = (this.options.maxKsSamples ?? 500_000) - this.s.ksSamples.length;
       if (room > 0) {
         const v = batch.preQuant.dataSync();
@@ -120,7 +134,10 @@ export class TokenizerStatsMetric implements Metric<TokenizerStatsState> {
   }
 
   compute(): MetricResult {
+    // Every tokenizer reports the same value names; what does not apply (codebook statistics of a continuous
+    // latent, KS of an unbounded one) is NaN, with the reason in the provenance.
     const values: Record<string, number> = { tokens: this.s.tokens };
+    for (const k of HEADLINE_VALUES) values[k] = Number.NaN;
     const provenance: Record<string, unknown> = { metric: 'tokenizer-stats' };
     const spec = this.s.spec;
     if (spec?.vocabSizes && this.s.tokens > 0) {
@@ -135,17 +152,26 @@ export class TokenizerStatsMetric implements Metric<TokenizerStatsState> {
         codebook_size: K,
       });
       const histograms: number[][] = [];
+      const perDimension: Array<Record<string, number>> = [];
       this.s.binCounts.forEach((counts, i) => {
         const d = occupancy(counts, counts.length);
-        values[`dim${i}_utilization`] = d.utilization;
-        values[`dim${i}_entropy_bits`] = d.entropyBits;
-        values[`dim${i}_perplexity`] = d.perplexity;
         const total = counts.reduce((a, b) => a + b, 0);
         const fractions = counts.map((c) => c / total);
         histograms.push(fractions);
-        if (this.options.binValues ?? true) fractions.forEach((f, k) => (values[`dim${i}_bin${k}`] = f));
+        perDimension.push({ utilization: d.utilization, entropy_bits: d.entropyBits, perplexity: d.perplexity });
+        if (this.options.binValues ?? false) {
+          values[`dim${i}_utilization`] = d.utilization;
+          values[`dim${i}_entropy_bits`] = d.entropyBits;
+          values[`dim${i}_perplexity`] = d.perplexity;
+          fractions.forEach((f, k) => (values[`dim${i}_bin${k}`] = f));
+        }
       });
-      if (histograms.length) provenance.binHistograms = histograms;
+      if (histograms.length) {
+        provenance.binHistograms = histograms;
+        provenance.perDimension = perDimension;
+      }
+    } else {
+      provenance.codebook = 'not applicable: the latent is continuous (no indices)';
     }
     if (this.s.ksSamples.length > 0 && spec?.valueRange === null) {
       provenance.ks = 'skipped: the latent is unbounded (spec.valueRange is null), a uniform reference does not apply';
