@@ -79,6 +79,18 @@ describe('VaeQuantizer', () => {
     tf.dispose([z, ra.codes, ra.auxLoss, rb.codes, rb.auxLoss, rc.codes, rc.auxLoss]);
   });
 
+  it('draws the same noise for the same per-call seed (so a resumed run repeats it), different for another', () => {
+    const q = new VaeQuantizer({ latentChannels: 2 });
+    const z = tf.zeros([1, 2, 2, 4]) as tf.Tensor4D;
+    const a = q.quantize(z, { training: true, seed: 11 });
+    const b = q.quantize(z, { training: true, seed: 11 });
+    const c = q.quantize(z, { training: true, seed: 12 });
+    expect([...b.codes.dataSync()]).toEqual([...a.codes.dataSync()]);
+    expect([...c.codes.dataSync()]).not.toEqual([...a.codes.dataSync()]);
+    tf.dispose([z, a.codes, a.auxLoss, b.codes, b.auxLoss, c.codes, c.auxLoss]);
+    q.dispose();
+  });
+
   it('reparameterises: ∂codes/∂μ = 1 and ∂codes/∂logσ² = ½(codes − μ)', () => {
     const q = new VaeQuantizer({ latentChannels: 2, klWeight: 0, seed: 4 });
     const z = vaeInput([1, 2, 2], [1, -1], [0.3, -0.7]);

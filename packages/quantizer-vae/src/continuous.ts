@@ -108,7 +108,8 @@ export class VaeQuantizer extends Module implements Quantizer {
   quantize(z: tf.Tensor4D, options: QuantizeOptions = {}): QuantizeResult {
     checkChannels('vae', z, this.inputChannels, '2 × latentChannels');
     const training = options.training ?? false;
-    const noiseSeed = training ? this.#rng.seed() : 0;
+    // The caller's per-step seed makes a resumed run draw the same noise; otherwise the quantizer's own stream.
+    const noiseSeed = training ? (options.seed ?? this.#rng.seed()) : 0;
     const d = this.options.latentChannels;
     const out = tf.tidy(() => {
       const [mean, rawLogvar] = tf.split(z, [d, d], 3) as [tf.Tensor4D, tf.Tensor4D];

@@ -42,6 +42,8 @@ export class VectorQuantizer extends Module implements Quantizer {
   readonly #initialized: tf.Variable | undefined;
   #initializedOnHost = false;
   readonly #rng: SeededRng;
+  /** Stream of the current call: derived from the caller's per-step seed when given (exact resume), else #rng. */
+  #stepRng: SeededRng | undefined;
   readonly #window: UsageWindow;
 
   constructor(init: VectorQuantizerInit = {}) {
@@ -91,6 +93,7 @@ export class VectorQuantizer extends Module implements Quantizer {
       throw new Error(`vq quantizer: input has ${c} channels, expected codebookDim = ${this.inputChannels}`);
     }
     const o = this.options;
+    this.#stepRng = options.seed !== undefined ? new SeededRng(`vq-step/${options.seed}`) : this.#rng;
     if (training && o.kmeansInit && !this.#isInitialized()) this.#kmeansInit(z);
 
     const out = tf.tidy(() => {
@@ -218,9 +221,10 @@ export class VectorQuantizer extends Module implements Quantizer {
 
   /** `count` row indices in `[0, n)`: distinct when `n ≥ count`, else drawn with replacement. */
   #sampleRows(n: number, count: number): Int32Array {
-    if (n >= count) return this.#rng.permutation(n).subarray(0, count);
+    const rng = this.#stepRng ?? this.#rng;
+    if (n >= count) return rng.permutation(n).subarray(0, count);
     const out = new Int32Array(count);
-    for (let i = 0; i < count; i++) out[i] = this.#rng.int(n);
+    for (let i = 0; i < count; i++) out[i] = rng.int(n);
     return out;
   }
 
