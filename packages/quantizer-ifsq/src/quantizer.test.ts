@@ -184,6 +184,31 @@ describe('FsqQuantizer', () => {
     z.dispose();
   });
 
+  it('diagnoses one latent under both bounds with the KS each bound reports on its own (§11.4 values)', () => {
+    const z = tf.randomNormal([4, 64, 64, 1], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const own = (bound: 'ifsq' | 'tanh'): number => {
+      const q = new FsqQuantizer({ levels: [9], bound });
+      const r = q.quantize(z, { collectStats: true });
+      tf.dispose([r.codes, r.indices as tf.Tensor, r.auxLoss]);
+      q.dispose();
+      return r.stats.ks;
+    };
+    const q = new FsqQuantizer({ levels: [9], bound: 'ifsq' });
+    const before = tf.memory().numTensors;
+    const d = q.diagnose(z);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(d.ks_ifsq).toBeCloseTo(own('ifsq'), 6);
+    expect(d.ks_tanh).toBeCloseTo(own('tanh'), 6);
+    expect(Math.abs(d.ks_ifsq - 0.01727)).toBeLessThan(0.006);
+    expect(Math.abs(d.ks_tanh - 0.04423)).toBeLessThan(0.006);
+    expect(d.ks_rmse_tanh).toBeGreaterThan(d.ks_rmse_ifsq);
+    const even = new FsqQuantizer({ levels: [8], bound: 'tanh' }).diagnose(z);
+    expect(even.ks_ifsq).toBeNaN();
+    expect(Number.isFinite(even.ks_tanh)).toBe(true);
+    z.dispose();
+    q.dispose();
+  });
+
   it('leaks no tensors on quantize, codec, bounded values and gradient paths', () => {
     const q = new FsqQuantizer({ levels: [7, 5, 5], groups: [1, 2] });
     const z = tf.randomNormal([2, 4, 4, 3], 0, 1, 'float32', 1) as tf.Tensor4D;

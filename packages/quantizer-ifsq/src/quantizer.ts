@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LatentSpec, QuantizeOptions, QuantizeResult, Quantizer } from '@ifsq/core';
-import { bitsPerValue } from '@ifsq/metrics';
+import { bitsPerValue, ksUniform, ksUniformRmse } from '@ifsq/metrics';
 import { codesToDigits, digitsToCodes, digitsToIndices, indicesToDigits } from './codec.js';
 import { type FsqConfig, type FsqOptions, resolveFsqConfig } from './config.js';
 import { fsqDiagnostics } from './diagnostics.js';
@@ -134,6 +134,33 @@ export class FsqQuantizer implements Quantizer {
       },
       this.config,
     );
+  }
+
+  /**
+   * KS statistic (and its RMSE companion) against Uniform(−1,1) of the same latent under both bounds — `ks_ifsq`
+   * (2σ(αz)−1, with this quantizer's α when it uses the iFSQ bound, else 1.6) and `ks_tanh` (the FSQ reference
+   * bound) — so one trained encoder can be compared across bounds. `ks_ifsq` is NaN when a level is even (the iFSQ
+   * bound needs odd levels).
+   */
+  diagnose(z: tf.Tensor4D): Record<string, number> {
+    this.#check(z, 'diagnose');
+    const zData = float32Data(z);
+    const d = this.inputChannels;
+    const out: Record<string, number> = {};
+    const alpha = this.config.bound === 'ifsq' ? this.config.alpha : 1.6;
+    for (const bound of ['ifsq', 'tanh'] as const) {
+      if (bound === 'ifsq' && this.config.levels.some((l) => l % 2 === 0)) {
+        out.ks_ifsq = Number.NaN;
+        out.ks_rmse_ifsq = Number.NaN;
+        continue;
+      }
+      const ref = scalarReference(resolveFsqConfig({ levels: this.config.levels, bound, alpha }));
+      const bounded = new Float32Array(zData.length);
+      for (let p = 0; p < zData.length; p++) bounded[p] = ref.bounded(zData[p], p % d);
+      out[`ks_${bound}`] = ksUniform(bounded);
+      out[`ks_rmse_${bound}`] = ksUniformRmse(bounded);
+    }
+    return out;
   }
 
   /**
