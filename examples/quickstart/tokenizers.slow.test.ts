@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { decodeSafetensors, formatIssues, runPipeline, validatePipeline, type PipelineConfig } from '@ifsq/core';
+import { decodeSafetensors, formatIssues, loadFashionMnist, runPipeline, validatePipeline, type PipelineConfig } from '@ifsq/core';
+import { FmnistFeatureExtractor, fidFromFeatures } from '@ifsq/metrics';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -17,7 +18,7 @@ const read = (name: string): PipelineConfig => parse(readFileSync(join(HERE, `${
 const withoutQuantizer = (c: PipelineConfig) => ({ ...c, tokenizer: { ...c.tokenizer, quantizer: undefined } });
 
 /** The same pipeline at toy scale: 600 images, a small backbone, 4 steps; runs into a temporary folder. */
-function toy(config: PipelineConfig, outputs: string[]): PipelineConfig {
+function toy(config: PipelineConfig, outputs: string[], steps = 4): PipelineConfig {
   return {
     ...config,
     data: { use: 'fashion-mnist', options: { split: 'test', size: 32, limit: 600 } },
@@ -26,7 +27,7 @@ function toy(config: PipelineConfig, outputs: string[]): PipelineConfig {
       backbone: { use: 'conv-resnet', options: { channels: 8, channelMultipliers: [1, 2, 2], latentChannels: 4, groups: 4 } },
     },
     stages: [
-      { use: 'train-tokenizer', options: { steps: 4, batchSize: 16, holdout: 100, validateEvery: 0 } },
+      { use: 'train-tokenizer', options: { steps, batchSize: 16, lr: 0.003, holdout: 100, validateEvery: 0 } },
       { use: 'evaluate-tokenizer', options: { gridImages: 0 } },
       { use: 'encode', options: { outputs } },
     ],
@@ -76,6 +77,14 @@ describe('quickstart pipelines', () => {
       const values = evaluation(result.runDir);
       names[v] = Object.keys(values).sort();
       for (const key of ['psnr', 'ssim', 'bits_per_value', 'compression_ratio']) expect(Number.isFinite(values[key]), `${v} ${key}`).toBe(true);
+      if (v === 'ifsq') {
+        // the same trained encoder's pre-rounding KS under both bounds, reported beside the metrics
+        const lines = readFileSync(join(result.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        const diag = lines.find((r) => r.split === 'holdout/quantizer').values as Record<string, number>;
+        expect(diag.ks_ifsq).toBeGreaterThan(0);
+        expect(diag.ks_tanh).toBeGreaterThan(0);
+        expect(readFileSync(join(result.runDir, 'report.md'), 'utf8')).toContain('Quantizer diagnostics');
+      }
       if (v === 'vq') {
         expect(values.utilization).toBeGreaterThan(0);
         expect(values.utilization).toBeLessThanOrEqual(1);
@@ -94,5 +103,23 @@ describe('quickstart pipelines', () => {
     expect(names.vq).toEqual(names.ifsq);
     expect(names.vae).toEqual(names.ifsq);
     expect(names.ae).toEqual(names.ifsq);
+  });
+
+  it('separates a trained tokenizer\'s reconstructions from pure noise by a wide margin on the Fashion-MNIST FID', async () => {
+    const config = { ...toy(read('ifsq'), ['codes'], 150), metrics: [{ use: 'fid', options: { valueName: 'rfid' } }] };
+    const result = await run(config);
+    const rfid = evaluation(result.runDir).rfid;
+    // FID of the same held-out real images against uniform noise, with the same shipped feature network
+    const data = await loadFashionMnist({ split: 'test', size: 32, limit: 600 });
+    const [real] = [...data.subset(Array.from({ length: 100 }, (_, i) => i), 'first100').batches({ batchSize: 100, seed: 0, shuffle: false })];
+    const noise = tf.randomUniform([100, 32, 32, 1], -1, 1, 'float32', 7) as tf.Tensor4D;
+    const extractor = await FmnistFeatureExtractor.load();
+    const fa = extractor.extract(real.images);
+    const fb = extractor.extract(noise);
+    const noiseFid = fidFromFeatures(fa.arraySync(), fb.arraySync());
+    tf.dispose([real.images, real.labels, noise, fa, fb]);
+    extractor.dispose();
+    expect(Number.isFinite(rfid)).toBe(true);
+    expect(rfid * 5).toBeLessThan(noiseFid);
   });
 });

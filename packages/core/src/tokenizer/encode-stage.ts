@@ -88,8 +88,8 @@ export class EncodeStage implements Stage {
       const measured = moments.scale();
       const spec = quantizer.spec.kind === 'continuous' ? { ...quantizer.spec, scale: measured } : quantizer.spec;
       const tensors = new Map<string, tf.Tensor>();
-      if (codes.length > 0) tensors.set('codes', tf.tensor(concatFloat(codes), [n, ...latentShape], 'float32'));
-      if (indices.length > 0) tensors.set('indices', tf.tensor(concatInt(indices), [n, ...indexShape], 'int32'));
+      if (codes.length > 0) tensors.set('codes', tf.tensor(concat(codes, (l) => new Float32Array(l)), [n, ...latentShape], 'float32'));
+      if (indices.length > 0) tensors.set('indices', tf.tensor(concat(indices, (l) => new Int32Array(l)), [n, ...indexShape], 'int32'));
       tensors.set('labels', tf.tensor1d(labels, 'int32'));
       tensors.set('holdout', tf.tensor1d(isHoldout, 'int32'));
       const bytes = await encodeSafetensors(tensors, {
@@ -116,18 +116,9 @@ export class EncodeStage implements Stage {
   }
 }
 
-function concatFloat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-function concatInt(parts: Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
+/** One typed array holding `parts` one after another. */
+function concat<T extends Float32Array | Int32Array>(parts: T[], make: (length: number) => T): T {
+  const out = make(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
   for (const p of parts) {
     out.set(p, o);

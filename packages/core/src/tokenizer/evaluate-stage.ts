@@ -60,9 +60,12 @@ export class EvaluateTokenizerStage implements Stage {
         Object.assign(values, r.values);
         provenance[m.name] = r.provenance;
       }
+      // The quantizer's own whole-set diagnostics (e.g. KS under both FSQ bounds) are reported beside the metrics,
+      // not among them, so every tokenizer's metric table has the same names.
+      let diagnostics: Record<string, number> | undefined;
       if (quantizer.diagnose && latents.length > 0) {
         const z = tf.concat(latents) as tf.Tensor4D;
-        Object.assign(values, quantizer.diagnose(z));
+        diagnostics = quantizer.diagnose(z);
         tf.dispose([z, ...latents]);
       }
       const images: string[] = [];
@@ -73,6 +76,12 @@ export class EvaluateTokenizerStage implements Stage {
         images.push(path);
       }
       ctx.metrics.write({ stage: ctx.stageName, step: holdout.size, split: 'holdout', values, provenance });
+      if (diagnostics) {
+        const source = { source: 'quantizer.diagnose', images: holdout.size, latentValues };
+        ctx.metrics.write({ stage: ctx.stageName, step: holdout.size, split: 'holdout/quantizer', values: diagnostics, provenance: source });
+        await ctx.report({ title: 'Quantizer diagnostics', values: diagnostics, provenance: source,
+          text: 'Computed by the quantizer on the same held-out latents (for FSQ: the KS statistic against Uniform(−1,1) under both bounds).' });
+      }
       await ctx.report({
         title: 'Tokenizer evaluation',
         values,
@@ -80,12 +89,17 @@ export class EvaluateTokenizerStage implements Stage {
         images,
         text: `${holdout.size} held-out images of ${holdout.name}, never trained on; ${weights === 'ema' ? 'EMA' : 'final'} weights. Top row: originals; bottom row: reconstructions.`,
       });
-      ctx.logger.info(`evaluate-tokenizer: ${formatSummary(values)}`);
-      return { status: 'completed', summary: values };
+      ctx.logger.info(`evaluate-tokenizer: ${formatSummary({ ...values, ...diagnostics })}`);
+      return { status: 'completed', summary: { ...headline(values), ...diagnostics } };
     } finally {
       tokenizer.backbone.dispose();
     }
   }
+}
+
+/** The headline values of the summary (per-dimension details stay in metrics.jsonl and the report). */
+function headline(values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).filter(([k]) => !/^dim\d+_/.test(k)));
 }
 
 /** The headline numbers in one line (`psnr 24.31 dB, ssim 0.861, …`). */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { SeededRng } from '@ifsq/core';
 import {
   RunningMoments,
   bitsPerValue,
@@ -18,30 +19,10 @@ import {
   utilization,
 } from './index.js';
 
-/** Seeded N(0,1) stream for tests (mulberry32 + Box–Muller). */
+/** Seeded N(0,1) stream for tests. */
 function seededNormal(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const s = spare;
-      spare = undefined;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = uniform();
-    const v = uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
+  const rng = new SeededRng(seed);
+  return () => rng.normal();
 }
 
 /** Standard normal CDF via erfc (W. J. Cody-style rational fit from Numerical Recipes, |rel err| < 1.2e-7). */
