@@ -103,8 +103,11 @@ export class SsimMetric implements Metric<MeanState> {
   compute(): MetricResult {
     const { mean, std } = meanStd(this.s);
     const variant = this.options.variant ?? 'skimage';
+    // The scikit-image variant (what the iFSQ numbers use) reports as `ssim`, the Gaussian one as `ssim_gaussian`,
+    // so a pipeline can list both.
+    const key = variant === 'skimage' ? 'ssim' : 'ssim_gaussian';
     return {
-      values: { ssim: mean, ssim_std: std, ssim_images: this.s.count },
+      values: { [key]: mean, [`${key}_std`]: std, [`${key}_images`]: this.s.count },
       provenance: {
         metric: 'ssim',
         variant,

@@ -74,8 +74,12 @@ describe('SsimMetric', () => {
     const m = new SsimMetric({ variant: 'gaussian' });
     m.update({ real: x, fake: x });
     const r = await m.compute();
-    expect(r.values.ssim).toBeCloseTo(1, 10);
+    expect(r.values.ssim_gaussian).toBeCloseTo(1, 10);
+    expect(r.values.ssim).toBeUndefined(); // so a pipeline can list both variants
     expect(r.provenance.variant).toBe('gaussian');
+    const skimage = new SsimMetric();
+    skimage.update({ real: x, fake: x });
+    expect((await skimage.compute()).values.ssim).toBeCloseTo(1, 10);
     x.dispose();
   });
 });
