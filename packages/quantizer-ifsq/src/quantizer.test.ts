@@ -264,7 +264,7 @@ describe('ifsq plugin', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { ifsq: unknown };
     expect(pkg.ifsq).toEqual({
       apiVersion: '1',
-      plugins: [{ name: 'ifsq', kind: 'quantizer', entry: './dist/plugin.js', export: 'ifsq' }],
+      plugins: [{ name: 'ifsq', kind: 'quantizer', entry: './dist/plugin.js', export: 'ifsq', description: expect.any(String) }],
     });
   });
 });
