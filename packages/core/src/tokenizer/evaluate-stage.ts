@@ -76,12 +76,6 @@ export class EvaluateTokenizerStage implements Stage {
         images.push(path);
       }
       ctx.metrics.write({ stage: ctx.stageName, step: holdout.size, split: 'holdout', values, provenance });
-      if (diagnostics) {
-        const source = { source: 'quantizer.diagnose', images: holdout.size, latentValues };
-        ctx.metrics.write({ stage: ctx.stageName, step: holdout.size, split: 'holdout/quantizer', values: diagnostics, provenance: source });
-        await ctx.report({ title: 'Quantizer diagnostics', values: diagnostics, provenance: source,
-          text: 'Computed by the quantizer on the same held-out latents (for FSQ: the KS statistic against Uniform(−1,1) under both bounds).' });
-      }
       await ctx.report({
         title: 'Tokenizer evaluation',
         values,
@@ -89,6 +83,12 @@ export class EvaluateTokenizerStage implements Stage {
         images,
         text: `${holdout.size} held-out images of ${holdout.name}, never trained on; ${weights === 'ema' ? 'EMA' : 'final'} weights. Top row: originals; bottom row: reconstructions.`,
       });
+      if (diagnostics) {
+        const source = { source: 'quantizer.diagnose', images: holdout.size, latentValues };
+        ctx.metrics.write({ stage: ctx.stageName, step: holdout.size, split: 'holdout/quantizer', values: diagnostics, provenance: source });
+        await ctx.report({ title: 'Quantizer diagnostics', values: diagnostics, provenance: source,
+          text: 'Computed by the quantizer on the same held-out latents (for FSQ: the KS statistic against Uniform(−1,1) under both bounds).' });
+      }
       ctx.logger.info(`evaluate-tokenizer: ${formatSummary({ ...values, ...diagnostics })}`);
       return { status: 'completed', summary: { ...headline(values), ...diagnostics } };
     } finally {
