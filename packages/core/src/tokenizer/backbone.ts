@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Static } from '@sinclair/typebox';
 import type { Rng } from '../contracts/services.js';
-import { silu } from '../nn/activations.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Module } from '../nn/module.js';
 import { ModuleList } from '../nn/module-list.js';
@@ -94,7 +93,7 @@ class Encoder extends Module {
       let h = this.convIn.forward(x);
       for (const level of this.down) h = level.forward(h);
       h = this.mid.forward(h);
-      return this.convOut.forward(silu(this.normOut.forward(h)));
+      return this.convOut.forward(this.normOut.forwardSilu(h));
     });
   }
 }
@@ -133,7 +132,7 @@ class Decoder extends Module {
       let h = this.mid.forward(this.convIn.forward(z));
       const levels = [...this.up];
       for (let i = levels.length - 1; i >= 0; i--) h = levels[i].forward(h);
-      return this.convOut.forward(silu(this.normOut.forward(h)));
+      return this.convOut.forward(this.normOut.forwardSilu(h));
     });
   }
 }

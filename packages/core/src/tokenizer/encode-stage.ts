@@ -41,7 +41,7 @@ class ChannelMoments {
  * Encode the whole dataset (training and held-out images) with the trained tokenizer into one safetensors token
  * file: `codes` `[N,h,w,d]` (float32), `indices` (int32, discrete tokenizers), `labels` `[N]`, and `holdout` `[N]`
  * (1 for images `train-tokenizer` held out). The metadata carries the latent spec — with the per-channel mean/std
- * measured here as its scale for continuous tokenizers — so generators normalise consistently.
+ * measured here as its scale when the `scale` option says so — so generators normalise consistently.
  */
 export class EncodeStage implements Stage {
   /** @param options - validated stage options. */
@@ -86,7 +86,10 @@ export class EncodeStage implements Stage {
       progress.stop();
       const n = labels.length;
       const measured = moments.scale();
-      const spec = quantizer.spec.kind === 'continuous' ? { ...quantizer.spec, scale: measured } : quantizer.spec;
+      const declared = quantizer.spec.scale;
+      const unscaled = declared.kind === 'constant' && declared.factor === 1;
+      const measure = o.scale === 'measure' || (o.scale === 'auto' && quantizer.spec.kind === 'continuous' && unscaled);
+      const spec = measure ? { ...quantizer.spec, scale: measured } : quantizer.spec;
       const tensors = new Map<string, tf.Tensor>();
       if (codes.length > 0) tensors.set('codes', tf.tensor(concat(codes, (l) => new Float32Array(l)), [n, ...latentShape], 'float32'));
       if (indices.length > 0) tensors.set('indices', tf.tensor(concat(indices, (l) => new Int32Array(l)), [n, ...indexShape], 'int32'));

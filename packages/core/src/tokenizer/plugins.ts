@@ -141,6 +141,11 @@ export const EncodeOptions = Type.Object(
     }),
     batchSize: Type.Integer({ minimum: 1, default: 200, description: 'Images per encoding batch. @default 200' }),
     file: Type.String({ default: 'tokens.safetensors', description: 'Token file name inside the stage folder. @default "tokens.safetensors"' }),
+    scale: Type.Union([Type.Literal('auto'), Type.Literal('measure'), Type.Literal('keep')], {
+      default: 'auto',
+      description:
+        'Latent scale written into the token file\'s spec: `measure` uses the per-channel mean/std measured here, `keep` the quantizer\'s own, `auto` measures for continuous tokenizers that declare no scale of their own (constant factor 1) and keeps it otherwise. The measured values are always recorded. @default "auto"',
+    }),
   },
   { additionalProperties: false },
 );

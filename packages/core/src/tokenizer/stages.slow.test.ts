@@ -98,4 +98,20 @@ describe('tokenizer stages', () => {
       expect(r.values.loss).toBeCloseTo(0.5 * r.values.perceptual, 5);
     }
   });
+
+  it('writes the per-channel mean/std of the codes as the latent scale when asked to measure it', async () => {
+    const p = tinyPipeline(tempDir(), [train({ steps: 2 }), [encodeStage, { scale: 'measure' }]], { backend: 'wasm' });
+    const result = await runPipeline(p, { stderr: quiet });
+    const tokens = decodeSafetensors(readFileSync(join(result.runDir, 'encode', 'tokens.safetensors')), 'tokens');
+    const spec = JSON.parse(tokens.metadata.spec);
+    expect(spec.scale.kind).toBe('per-channel');
+    const codes = tokens.tensors.get('codes')!;
+    const { mean, variance } = tf.moments(tf.reshape(codes, [-1, 2]), 0);
+    const m = mean.dataSync();
+    const sd = variance.dataSync();
+    spec.scale.mean.forEach((v: number, c: number) => expect(v).toBeCloseTo(m[c], 5));
+    spec.scale.std.forEach((v: number, c: number) => expect(v).toBeCloseTo(Math.sqrt(sd[c]), 5));
+    expect(JSON.parse(tokens.metadata.measured_scale)).toEqual(spec.scale);
+    tf.dispose([mean, variance, ...tokens.tensors.values()]);
+  });
 });
