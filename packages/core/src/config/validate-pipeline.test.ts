@@ -131,6 +131,16 @@ describe('validatePipeline', () => {
     expect(formatIssues(result.issues)).toBe('stages[0]: stage `fit` (stages[0]) needs a `data` section, but the pipeline has none');
   });
 
+  it('reports a missing section together with option errors of another slot', async () => {
+    const result = await validatePipeline(
+      { tokenizer: tokenizer({ use: 'acme-quant#grid', options: { levels: [1] } }), stages: ['acme-stage#fit'] },
+      configPath,
+    );
+    const text = formatIssues(result.issues);
+    expect(text).toMatch(/tokenizer\.quantizer\.options\.levels\[0\]/);
+    expect(text).toMatch(/stages\[0\]: stage `fit` \(stages\[0\]\) needs a `data` section/);
+  });
+
   it('rejects the same stage listed twice', async () => {
     const result = await validatePipeline(
       { data: 'acme-data', tokenizer: tokenizer('acme-quant#grid'), stages: ['acme-stage#fit', 'acme-stage#fit'] },

@@ -165,20 +165,23 @@ export async function validatePipeline(raw: unknown, configPath: string): Promis
     }),
   );
   const plugins = new Map<string, ResolvedPlugin>();
-  let optionsValid = true;
+  const invalidOptions = new Set<string>();
   slots.forEach((slot, i) => {
     const found = loaded[i];
     if (!found) return;
     const given = isObject(slot.value) && isObject(slot.value.options) ? slot.value.options : {};
     const options = mergeOptions(found.definition.defaults as Record<string, unknown>, given);
     const optionIssues = validateOptions(slot, found.definition, options);
-    if (optionIssues.length > 0) optionsValid = false;
+    if (optionIssues.length > 0) invalidOptions.add(slot.path);
     issues.push(...optionIssues);
     plugins.set(slot.path, { path: slot.path, kind: slot.kind, definition: found.definition, options, source: found.source });
   });
   const stages = [...plugins.values()].filter((p) => p.kind === 'stage');
   const metrics = [...plugins.values()].filter((p) => p.kind === 'metric');
-  if (optionsValid) issues.push(...checkCompatibility(safeConfig, plugins, stages));
+  // Cross-slot checks run on every slot whose options are valid (traits() may rely on valid options), so a pipeline
+  // with both kinds of problem reports all of them at once.
+  const checkable = new Map([...plugins].filter(([path]) => !invalidOptions.has(path)));
+  issues.push(...checkCompatibility(safeConfig, checkable, stages.filter((s) => !invalidOptions.has(s.path))));
   const order = (i: { path: string }): number => {
     const index = slots.findIndex((s) => s.path === i.path || i.path.startsWith(`${s.path}.`));
     return index < 0 ? -1 : index;
