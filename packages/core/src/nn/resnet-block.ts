@@ -3,7 +3,6 @@ import type { Rng } from '../contracts/services.js';
 import { Module } from './module.js';
 import { Conv2d } from './conv2d.js';
 import { GroupNorm } from './norm.js';
-import { silu } from './activations.js';
 import { assertPositiveInt } from './linear.js';
 
 /** Options of {@link ResnetBlock}. */
@@ -73,8 +72,8 @@ export class ResnetBlock extends Module {
   /** Apply to `x` `[N, H, W, inChannels]`; returns `[N, H, W, outChannels]`. */
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      let h = this.conv1.forward(silu(this.norm1.forward(x)));
-      h = silu(this.norm2.forward(h));
+      let h = this.conv1.forward(this.norm1.forwardSilu(x));
+      h = this.norm2.forwardSilu(h);
       if (this.training && this.dropout > 0) h = tf.dropout(h, this.dropout, undefined, this.#rng.seed()) as tf.Tensor4D;
       h = this.conv2.forward(h);
       const residual = this.convShortcut ? this.convShortcut.forward(x) : x;

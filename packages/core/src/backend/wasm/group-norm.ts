@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs';
+import { groupNormBackward, groupNormForward, type GroupNormDims } from './group-norm-math.js';
+import type { WasmBackendLike } from './kernel-calls.js';
+
+/** Kernel name of the fused GroupNorm(+SiLU) forward: inputs `x, gamma, beta`; outputs `y, mean, rstd`. */
+export const GROUP_NORM_KERNEL = 'IfsqGroupNorm';
+/** Kernel name of its backward: inputs `dy, x, gamma, beta, mean, rstd`; outputs `dx, dgamma, dbeta`. */
+export const GROUP_NORM_GRAD_KERNEL = 'IfsqGroupNormGrad';
+
+/** Backends that get the fused kernels (plain JS over their typed arrays). */
+const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
+
+interface ForwardAttrs {
+  groups: number;
+  eps: number;
+  silu: boolean;
+}
+
+/** The parts of the tfjs-cpu backend object the kernels touch. */
+interface CpuBackendLike extends tf.KernelBackend {
+  data: { get(dataId: tf.DataId): { values: tf.backend_util.BackendValues } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.backend_util.BackendValues): tf.TensorInfo;
+}
+
+function dimsOf(x: tf.TensorInfo, groups: number): GroupNormDims {
+  const [n, h, w, c] = x.shape;
+  if (x.shape.length !== 4 || c % groups !== 0) {
+    throw new Error(`${GROUP_NORM_KERNEL}: expected NHWC input with channels divisible by ${groups}, got [${x.shape.join(',')}]`);
+  }
+  if (x.dtype !== 'float32') throw new Error(`${GROUP_NORM_KERNEL}: expected float32 input, got ${x.dtype}`);
+  return { n, s: h * w, c, g: groups };
+}
+
+/** Reads a float32 tensor's values on whichever of the two backends runs the kernel. */
+type Reader = (t: tf.TensorInfo) => Float32Array;
+
+function forwardKernel(backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap, attrs: ForwardAttrs): tf.TensorInfo[] {
+  const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+  const dims = dimsOf(x, attrs.groups);
+  const stats = [dims.n, dims.g];
+  if ('typedArrayFromHeap' in backend) {
+    const wasm = backend as WasmBackendLike;
+    // Allocate every output before taking views: allocation may grow the heap and detach earlier views.
+    const y = wasm.makeOutput(x.shape, 'float32');
+    const mean = wasm.makeOutput(stats, 'float32');
+    const rstd = wasm.makeOutput(stats, 'float32');
+    const view: Reader = (t) => wasm.typedArrayFromHeap(t) as Float32Array;
+    groupNormForward(dims, view(x), view(gamma), view(beta), attrs.eps, attrs.silu, view(y), view(mean), view(rstd));
+    return [y, mean, rstd];
+  }
+  const cpu = backend as CpuBackendLike;
+  const read: Reader = (t) => cpu.data.get(t.dataId).values as Float32Array;
+  const y = new Float32Array(dims.n * dims.s * dims.c);
+  const mean = new Float32Array(dims.n * dims.g);
+  const rstd = new Float32Array(dims.n * dims.g);
+  groupNormForward(dims, read(x), read(gamma), read(beta), attrs.eps, attrs.silu, y, mean, rstd);
+  return [
+    cpu.makeTensorInfo(x.shape, 'float32', y),
+    cpu.makeTensorInfo(stats, 'float32', mean),
+    cpu.makeTensorInfo(stats, 'float32', rstd),
+  ];
+}
+
+function backwardKernel(backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap, attrs: ForwardAttrs): tf.TensorInfo[] {
+  const { dy, x, gamma, beta, mean, rstd } = inputs as Record<
+    'dy' | 'x' | 'gamma' | 'beta' | 'mean' | 'rstd',
+    tf.TensorInfo
+  >;
+  const dims = dimsOf(x, attrs.groups);
+  if ('typedArrayFromHeap' in backend) {
+    const wasm = backend as WasmBackendLike;
+    const dx = wasm.makeOutput(x.shape, 'float32');
+    const dgamma = wasm.makeOutput([dims.c], 'float32');
+    const dbeta = wasm.makeOutput([dims.c], 'float32');
+    const v: Reader = (t) => wasm.typedArrayFromHeap(t) as Float32Array;
+    groupNormBackward(dims, v(dy), v(x), v(gamma), v(beta), v(mean), v(rstd), attrs.silu, v(dx), v(dgamma), v(dbeta));
+    return [dx, dgamma, dbeta];
+  }
+  const cpu = backend as CpuBackendLike;
+  const r: Reader = (t) => cpu.data.get(t.dataId).values as Float32Array;
+  const dx = new Float32Array(dims.n * dims.s * dims.c);
+  const dgamma = new Float32Array(dims.c);
+  const dbeta = new Float32Array(dims.c);
+  groupNormBackward(dims, r(dy), r(x), r(gamma), r(beta), r(mean), r(rstd), attrs.silu, dx, dgamma, dbeta);
+  return [
+    cpu.makeTensorInfo(x.shape, 'float32', dx),
+    cpu.makeTensorInfo([dims.c], 'float32', dgamma),
+    cpu.makeTensorInfo([dims.c], 'float32', dbeta),
+  ];
+}
+
+/** Registers the fused GroupNorm kernels for `cpu` and `wasm` (idempotent; the registry is global). */
+export function registerGroupNormKernels(): void {
+  for (const backendName of FUSED_BACKENDS) {
+    if (!tf.getKernel(GROUP_NORM_KERNEL, backendName)) {
+      tf.registerKernel({
+        kernelName: GROUP_NORM_KERNEL,
+        backendName,
+        kernelFunc: ({ inputs, backend, attrs }) =>
+          forwardKernel(backend as tf.KernelBackend, inputs, attrs as unknown as ForwardAttrs),
+      });
+    }
+    if (!tf.getKernel(GROUP_NORM_GRAD_KERNEL, backendName)) {
+      tf.registerKernel({
+        kernelName: GROUP_NORM_GRAD_KERNEL,
+        backendName,
+        kernelFunc: ({ inputs, backend, attrs }) =>
+          backwardKernel(backend as tf.KernelBackend, inputs, attrs as unknown as ForwardAttrs),
+      });
+    }
+  }
+}
+
+let fusionEnabled = true;
+
+/**
+ * Turns the fused GroupNorm(+SiLU) kernels on or off process-wide (for benchmarks and A/B checks); when off,
+ * {@link GroupNorm} uses the op-graph path on every backend.
+ *
+ * @param enabled whether {@link fusedGroupNormAvailable} may report true. @default true (initial state)
+ */
+export function setGroupNormFusion(enabled: boolean): void {
+  fusionEnabled = enabled;
+}
+
+/**
+ * Whether the fused GroupNorm(+SiLU) kernels run on the current backend: fusion is enabled and the backend is one
+ * with the fused kernels (`cpu`, `wasm`). Other backends (tensorflow, webgl) keep the op-graph path.
+ */
+export function fusedGroupNormAvailable(): boolean {
+  if (!fusionEnabled) return false;
+  const name = tf.getBackend();
+  if (!(FUSED_BACKENDS as readonly string[]).includes(name)) return false;
+  registerGroupNormKernels();
+  return true;
+}
+
+/**
+ * Fused GroupNorm with affine, optionally followed by SiLU, on NHWC `x`: one kernel call forward and one backward
+ * (gradients for `x`, `gamma` and `beta`). Biased variance as in PyTorch. Call only when
+ * {@link fusedGroupNormAvailable} is true.
+ *
+ * @param x `[N, H, W, C]` float32.
+ * @param gamma `[C]` scale.
+ * @param beta `[C]` shift.
+ * @param groups number of channel groups; divides `C`.
+ * @param eps added to the variance.
+ * @param silu apply SiLU (`a·σ(a)`) to the normalised output.
+ */
+export function fusedGroupNormSilu(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  groups: number,
+  eps: number,
+  silu: boolean,
+): tf.Tensor4D {
+  const attrs = { groups, eps, silu };
+  const op = tf.customGrad(((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, mean, rstd] = tf.engine().runKernel(GROUP_NORM_KERNEL, { x: xIn, gamma: gIn, beta: bIn }, attrs) as tf.Tensor[];
+    save([xIn, gIn, bIn, mean, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sg, sb, sm, sr] = saved;
+        return tf
+          .engine()
+          .runKernel(GROUP_NORM_GRAD_KERNEL, { dy, x: sx, gamma: sg, beta: sb, mean: sm, rstd: sr }, attrs) as tf.Tensor[];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x, gamma, beta) as tf.Tensor4D;
+}
