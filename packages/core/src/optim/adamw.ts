@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Disposable } from '../contracts/disposable.js';
+import { fusedAdamWAvailable, fusedAdamWUpdate } from './adamw-kernel.js';
 import { toTensorMap, type NamedTensors } from './named-tensors.js';
 
 /** Options of {@link AdamW}; defaults are torch.optim.AdamW's. */
@@ -12,6 +13,11 @@ export interface AdamWOptions {
   eps?: number;
   /** Decoupled weight decay: each step multiplies parameters by `1 − lr·weightDecay`. @default 0.01 */
   weightDecay?: number;
+  /**
+   * Run each parameter's update as one fused kernel on backends that have it (`cpu`, `wasm`); `false` forces the
+   * tfjs op graph everywhere. Both give the same float32 results. @default true
+   */
+  fused?: boolean;
 }
 
 /** Optimizer state for checkpoints: the step count and the moment tensors by name. */
@@ -36,6 +42,10 @@ export interface AdamWState {
  *
  * Moments are float32 variables created as zeros for every parameter up front and named after it, so they
  * can be saved and restored (see {@link AdamW.namedState}, {@link AdamW.getState}, {@link AdamW.setState}).
+ *
+ * On the `cpu` and `wasm` backends each parameter's update is ONE fused kernel (`IfsqAdamW`, see
+ * `adamw-kernel.ts`) instead of ~10 tfjs ops; other
+ * backends run the op graph. Both round every intermediate to float32 the same way.
  */
 export class AdamW implements Disposable {
   /** Current learning rate, used when {@link AdamW.applyGradients} gets none. */
@@ -46,6 +56,7 @@ export class AdamW implements Disposable {
   readonly eps: number;
   /** Decoupled weight decay. */
   readonly weightDecay: number;
+  readonly #fused: boolean;
   readonly #params: Map<string, tf.Variable>;
   readonly #m = new Map<string, tf.Variable>();
   readonly #v = new Map<string, tf.Variable>();
@@ -60,6 +71,7 @@ export class AdamW implements Disposable {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.01;
+    this.#fused = options.fused ?? true;
     checkHyper('lr', this.lr, 0, Infinity);
     checkHyper('betas[0]', this.betas[0], 0, 1);
     checkHyper('betas[1]', this.betas[1], 0, 1);
@@ -69,8 +81,9 @@ export class AdamW implements Disposable {
     this.#params = new Map(params);
     for (const [name, p] of this.#params) {
       if (p.dtype !== 'float32') throw new Error(`AdamW: parameter "${name}" is ${p.dtype}, expected float32`);
-      this.#m.set(name, tf.variable(tf.zeros(p.shape), false));
-      this.#v.set(name, tf.variable(tf.zeros(p.shape), false));
+      // tidy frees the zeros the variables were made from (tf.variable shares, not takes, its initial tensor).
+      this.#m.set(name, tf.tidy(() => tf.variable(tf.zeros(p.shape), false)));
+      this.#v.set(name, tf.tidy(() => tf.variable(tf.zeros(p.shape), false)));
     }
   }
 
@@ -100,6 +113,8 @@ export class AdamW implements Disposable {
     const [beta1, beta2] = this.betas;
     const stepSize = lr / (1 - beta1 ** t);
     const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
+    const fused = this.#fused && fusedAdamWAvailable();
+    const attrs = { decay: 1 - lr * this.weightDecay, beta1, beta2, stepSize, bias2Sqrt, eps: this.eps };
     tf.tidy(() => {
       for (const [name, p] of this.#params) {
         const g = gradMap.get(name);
@@ -109,6 +124,10 @@ export class AdamW implements Disposable {
         }
         const m = this.#m.get(name)!;
         const v = this.#v.get(name)!;
+        if (fused && g.dtype === 'float32') {
+          fusedAdamWUpdate(p, m, v, g, attrs);
+          continue;
+        }
         const decayed = this.weightDecay === 0 ? p : tf.mul(p, 1 - lr * this.weightDecay);
         const mNew = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.mul(g, g), 1 - beta2));

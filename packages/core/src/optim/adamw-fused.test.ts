@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareWasmBackend } from '../backend/wasm/index.js';
+import { expectCloseToFixture, fromFixture, loadNnFixtures } from '../../test/fixtures/nn/fixtures.js';
+import { FUSED_ADAMW_KERNEL, fusedAdamWAvailable } from './adamw-kernel.js';
+import { AdamW, type AdamWOptions } from './adamw.js';
+
+const fx = loadNnFixtures().adamw;
+
+beforeAll(async () => {
+  await prepareWasmBackend(); // its Identity shares buffers, so `tf.clone` below really aliases on wasm too
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** The fixture's quadratic problem (see adamw.test.ts) with fresh variables at the fixture's start. */
+function problem() {
+  const params = new Map([
+    ['p1', tf.variable(fromFixture(fx.init.p1))],
+    ['p2', tf.variable(fromFixture(fx.init.p2))],
+  ]);
+  const [a1, c1, a2, c2] = [fx.a1, fx.c1, fx.a2, fx.c2].map(fromFixture);
+  const loss = () =>
+    tf.add(
+      tf.sum(tf.mul(a1, tf.square(tf.sub(params.get('p1')!, c1)))),
+      tf.sum(tf.mul(a2, tf.square(tf.sub(params.get('p2')!, c2)))),
+    ) as tf.Scalar;
+  const step = (opt: AdamW) =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(loss, [...params.values()]);
+      opt.applyGradients(new Map([...params].map(([n, v]) => [n, grads[v.name]])));
+      return value.dataSync()[0];
+    });
+  const dispose = () => tf.dispose([...params.values(), a1, c1, a2, c2]);
+  return { params, step, dispose };
+}
+
+/** Counts calls of the fused kernel while `fn` runs. */
+async function fusedCalls(fn: () => void): Promise<number> {
+  const profile = await tf.profile(fn);
+  return profile.kernels.filter((k) => k.name === FUSED_ADAMW_KERNEL).length;
+}
+
+describe.each(['cpu', 'wasm'])('fused AdamW on %s', (backend) => {
+  it('matches torch.optim.AdamW with weight decay over 5 steps in one kernel per parameter', async () => {
+    await tf.setBackend(backend);
+    expect(fusedAdamWAvailable()).toBe(true);
+    const { params, step, dispose } = problem();
+    const opt = new AdamW(params, fx.options);
+    for (const [i, expected] of fx.steps.entries()) {
+      let loss = 0;
+      if (i === 0) expect(await fusedCalls(() => (loss = step(opt)))).toBe(2);
+      else loss = step(opt);
+      expect(loss).toBeCloseTo(expected.loss, 4);
+      expectCloseToFixture(params.get('p1')!, expected.p1, 1e-6);
+      expectCloseToFixture(params.get('p2')!, expected.p2, 1e-6);
+    }
+    opt.dispose();
+    dispose();
+  });
+
+  it('gives the same float32 values as the op graph, with and without weight decay', async () => {
+    await tf.setBackend(backend);
+    for (const options of [fx.options as AdamWOptions, { lr: 0.05, weightDecay: 0, betas: [0.8, 0.99] as const }]) {
+      const a = problem();
+      const b = problem();
+      const fused = new AdamW(a.params, options);
+      const graph = new AdamW(b.params, { ...options, fused: false });
+      expect(await fusedCalls(() => b.step(graph))).toBe(0);
+      a.step(fused);
+      for (let i = 0; i < 6; i++) {
+        a.step(fused);
+        b.step(graph);
+      }
+      for (const [name, p] of a.params) {
+        const q = b.params.get(name)!;
+        for (const [x, y] of [[p, q], ...[...fused.namedState()].filter(([k]) => k.endsWith(`.${name}`)).map(([k, t]) => [t, graph.namedState().get(k)!])]) {
+          const xs = x.dataSync();
+          const ys = y.dataSync();
+          for (let j = 0; j < xs.length; j++) expect(Math.abs(xs[j] - ys[j])).toBeLessThanOrEqual(1e-7 * Math.abs(ys[j]) + 1e-12);
+        }
+      }
+      fused.dispose();
+      graph.dispose();
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('never changes a tensor that shares a parameter buffer or a value read before the step', async () => {
+    await tf.setBackend(backend);
+    const { params, step, dispose } = problem();
+    const opt = new AdamW(params, fx.options);
+    step(opt);
+    const p1 = params.get('p1')!;
+    const shared = tf.clone(p1); // shares the buffer on cpu and (with the training path) on wasm
+    const read = p1.dataSync();
+    const before = Array.from(read);
+    step(opt);
+    expect(Array.from(shared.dataSync())).toEqual(before);
+    expect(Array.from(read)).toEqual(before);
+    expect(Array.from(p1.dataSync())).not.toEqual(before);
+    shared.dispose();
+    opt.dispose();
+    dispose();
+  });
+
+  it('creates no tensors and no backend buffers per step', async () => {
+    await tf.setBackend(backend);
+    const { params, step, dispose } = problem();
+    const opt = new AdamW(params, fx.options);
+    step(opt);
+    const id = params.get('p1')!.dataId;
+    step(opt);
+    expect(params.get('p1')!.dataId).not.toBe(id); // fresh buffers, never in place (see adamw-kernel.ts)
+    const before = tf.memory();
+    for (let i = 0; i < 3; i++) step(opt);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    opt.dispose();
+    dispose();
+  });
+});
