@@ -1,9 +1,10 @@
 /**
  * Fused GroupNorm (+ optional SiLU) forward and backward over flat NHWC float32 arrays. Pure loops, no tfjs: the
- * `cpu` kernels call them on the backend's typed arrays and the `wasm` kernels on views of the wasm heap.
+ * `cpu` kernels call them on the backend's typed arrays and the `wasm` kernels on views of the wasm heap (where
+ * the sigmoid runs as the vectorised stock kernel between the loops).
  *
  * Notation: `x` is `[N, S, C]` with `S = H·W`, channels split into `G` groups of `C/G`; per sample and group,
- * `μ` and `r = 1/√(σ² + eps)` (biased variance, two-pass in float64); `x̂ = (x − μ)·r`; `a = γ·x̂ + β`;
+ * `μ` and `r = 1/√(σ² + eps)` (biased variance, accumulated in float64); `x̂ = (x − μ)·r`; `a = γ·x̂ + β`;
  * `y = a` or, fused, `y = silu(a) = a·σ(a)`.
  */
 
@@ -20,76 +21,83 @@ export interface GroupNormDims {
 }
 
 /**
- * Forward pass. Writes `y` (`[N·S·C]`), and per sample and group the mean (`mean`, `[N·G]`) and the reciprocal
- * standard deviation (`rstd`, `[N·G]`) that {@link groupNormBackward} needs.
+ * Per sample and group: the mean into `mean` and `1/√(var + eps)` into `rstd` (both `[N·G]`). Sums and sums of
+ * squares are accumulated in float64, so `E[x²] − μ²` keeps full float32 accuracy unless `|μ|/σ` exceeds ~10⁴.
  */
-export function groupNormForward(
+export function groupNormStats(
   dims: GroupNormDims,
   x: Float32Array,
-  gamma: Float32Array,
-  beta: Float32Array,
   eps: number,
-  silu: boolean,
-  y: Float32Array,
   mean: Float32Array,
   rstd: Float32Array,
 ): void {
   const { n, s, c, g } = dims;
   const cg = c / g;
   const count = s * cg;
-  const chanSum = new Float64Array(c);
-  const scale = new Float32Array(c);
-  const shift = new Float32Array(c);
-  const groupMean = new Float64Array(g);
+  const sum = new Float64Array(c);
+  const sumSq = new Float64Array(c);
   for (let b = 0; b < n; b++) {
-    const base = b * s * c;
-    // Pass 1: group means.
-    chanSum.fill(0);
-    for (let p = 0, i = base; p < s; p++) for (let ch = 0; ch < c; ch++, i++) chanSum[ch] += x[i];
-    for (let k = 0; k < g; k++) {
-      let t = 0;
-      for (let ch = k * cg; ch < (k + 1) * cg; ch++) t += chanSum[ch];
-      groupMean[k] = t / count;
-    }
-    // Pass 2: variances around the means.
-    chanSum.fill(0);
-    for (let p = 0, i = base; p < s; p++) {
-      for (let ch = 0; ch < c; ch++, i++) {
-        const d = x[i] - groupMean[(ch / cg) | 0];
-        chanSum[ch] += d * d;
-      }
+    sum.fill(0);
+    sumSq.fill(0);
+    const end = (b + 1) * s * c;
+    for (let i = b * s * c, ch = 0; i < end; i++) {
+      const v = x[i];
+      sum[ch] += v;
+      sumSq[ch] += v * v;
+      if (++ch === c) ch = 0;
     }
     for (let k = 0; k < g; k++) {
       let t = 0;
-      for (let ch = k * cg; ch < (k + 1) * cg; ch++) t += chanSum[ch];
-      const r = 1 / Math.sqrt(t / count + eps);
-      mean[b * g + k] = groupMean[k];
-      rstd[b * g + k] = r;
+      let tt = 0;
       for (let ch = k * cg; ch < (k + 1) * cg; ch++) {
-        scale[ch] = gamma[ch] * r;
-        shift[ch] = beta[ch] - groupMean[k] * gamma[ch] * r;
+        t += sum[ch];
+        tt += sumSq[ch];
       }
-    }
-    // Pass 3: affine (+ SiLU).
-    const end = base + s * c;
-    if (silu) {
-      for (let i = base, ch = 0; i < end; i++) {
-        const a = x[i] * scale[ch] + shift[ch];
-        y[i] = a / (1 + Math.exp(-a));
-        if (++ch === c) ch = 0;
-      }
-    } else {
-      for (let i = base, ch = 0; i < end; i++) {
-        y[i] = x[i] * scale[ch] + shift[ch];
-        if (++ch === c) ch = 0;
-      }
+      const mu = t / count;
+      const variance = Math.max(tt / count - mu * mu, 0);
+      mean[b * g + k] = mu;
+      rstd[b * g + k] = 1 / Math.sqrt(variance + eps);
     }
   }
 }
 
+/** Writes the normalised, scaled and shifted `a = γ·(x − μ)·r + β` into `out` (may not alias `x`). */
+export function groupNormAffine(
+  dims: GroupNormDims,
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  mean: Float32Array,
+  rstd: Float32Array,
+  out: Float32Array,
+): void {
+  const { n, s, c, g } = dims;
+  const cg = c / g;
+  const scale = new Float32Array(c);
+  const shift = new Float32Array(c);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const k = b * g + ((ch / cg) | 0);
+      scale[ch] = gamma[ch] * rstd[k];
+      shift[ch] = beta[ch] - mean[k] * scale[ch];
+    }
+    const end = (b + 1) * s * c;
+    for (let i = b * s * c, ch = 0; i < end; i++) {
+      out[i] = x[i] * scale[ch] + shift[ch];
+      if (++ch === c) ch = 0;
+    }
+  }
+}
+
+/** `out = σ(a)` elementwise, in JavaScript (the wasm kernels use the vectorised stock `Sigmoid` instead). */
+export function sigmoidInto(a: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < a.length; i++) out[i] = 1 / (1 + Math.exp(-a[i]));
+}
+
 /**
- * Backward pass: from `dy` and the forward's inputs and statistics, writes `dx` (`[N·S·C]`), `dgamma` and `dbeta`
- * (`[C]`). With `da = dy·silu'(a)` (or `dy`), `dγ = Σ da·x̂`, `dβ = Σ da`, and per group of `M = S·C/G` elements
+ * Backward pass: from `dy`, the forward's input and statistics, writes `dx` (`[N·S·C]`), `dgamma` and `dbeta`
+ * (`[C]`). With SiLU, pass the pre-activation `a` and `sig = σ(a)`; then `da = dy·σ(a)·(1 + a·(1 − σ(a)))`, else
+ * `da = dy`. `dγ = Σ da·x̂`, `dβ = Σ da`, and per group of `M = S·C/G` elements
  * `dx = r·(γ·da − mean(γ·da) − x̂·mean(γ·da·x̂))`.
  */
 export function groupNormBackward(
@@ -97,10 +105,9 @@ export function groupNormBackward(
   dy: Float32Array,
   x: Float32Array,
   gamma: Float32Array,
-  beta: Float32Array,
   mean: Float32Array,
   rstd: Float32Array,
-  silu: boolean,
+  silu: { a: Float32Array; sig: Float32Array } | undefined,
   dx: Float32Array,
   dgamma: Float32Array,
   dbeta: Float32Array,
@@ -109,53 +116,52 @@ export function groupNormBackward(
   const cg = c / g;
   const count = s * cg;
   const sumDa = new Float64Array(c);
-  const sumDaXhat = new Float64Array(c);
+  const sumDaX = new Float64Array(c);
   const dgammaAcc = new Float64Array(c);
   const dbetaAcc = new Float64Array(c);
   const chMean = new Float32Array(c);
-  const chRstd = new Float32Array(c);
-  const scale = new Float32Array(c);
-  const shift = new Float32Array(c);
   const coefDa = new Float32Array(c);
   const coefX = new Float32Array(c);
   const coefConst = new Float32Array(c);
   for (let b = 0; b < n; b++) {
     const base = b * s * c;
     const end = base + s * c;
-    for (let ch = 0; ch < c; ch++) {
-      const k = (ch / cg) | 0;
-      chMean[ch] = mean[b * g + k];
-      chRstd[ch] = rstd[b * g + k];
-      scale[ch] = gamma[ch] * chRstd[ch];
-      shift[ch] = beta[ch] - chMean[ch] * scale[ch];
-    }
-    // Pass 1: da (kept in dx for pass 2) and its per-channel sums.
+    for (let ch = 0; ch < c; ch++) chMean[ch] = mean[b * g + ((ch / cg) | 0)];
+    // Pass 1: da (kept in dx for pass 2) and its per-channel sums Σda, Σda·(x − μ).
     sumDa.fill(0);
-    sumDaXhat.fill(0);
-    for (let i = base, ch = 0; i < end; i++) {
-      let da = dy[i];
-      if (silu) {
-        const a = x[i] * scale[ch] + shift[ch];
-        const sig = 1 / (1 + Math.exp(-a));
-        da *= sig * (1 + a * (1 - sig));
+    sumDaX.fill(0);
+    if (silu) {
+      const { a, sig } = silu;
+      for (let i = base, ch = 0; i < end; i++) {
+        const sg = sig[i];
+        const da = dy[i] * sg * (1 + a[i] * (1 - sg));
+        dx[i] = da;
+        sumDa[ch] += da;
+        sumDaX[ch] += da * (x[i] - chMean[ch]);
+        if (++ch === c) ch = 0;
       }
-      dx[i] = da;
-      sumDa[ch] += da;
-      sumDaXhat[ch] += da * (x[i] - chMean[ch]) * chRstd[ch];
-      if (++ch === c) ch = 0;
+    } else {
+      for (let i = base, ch = 0; i < end; i++) {
+        const da = dy[i];
+        dx[i] = da;
+        sumDa[ch] += da;
+        sumDaX[ch] += da * (x[i] - chMean[ch]);
+        if (++ch === c) ch = 0;
+      }
     }
     for (let k = 0; k < g; k++) {
+      const r = rstd[b * g + k];
       let m1 = 0;
       let m2 = 0;
       for (let ch = k * cg; ch < (k + 1) * cg; ch++) {
+        const daXhat = sumDaX[ch] * r;
         m1 += gamma[ch] * sumDa[ch];
-        m2 += gamma[ch] * sumDaXhat[ch];
-        dgammaAcc[ch] += sumDaXhat[ch];
+        m2 += gamma[ch] * daXhat;
+        dgammaAcc[ch] += daXhat;
         dbetaAcc[ch] += sumDa[ch];
       }
       m1 /= count;
       m2 /= count;
-      const r = rstd[b * g + k];
       // dx = r·γ·da + (x − μ)·(−r²·m2) − r·m1
       for (let ch = k * cg; ch < (k + 1) * cg; ch++) {
         coefDa[ch] = r * gamma[ch];

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { groupNormBackward, groupNormForward, type GroupNormDims } from './group-norm-math.js';
+import {
+  groupNormAffine,
+  groupNormBackward,
+  groupNormStats,
+  sigmoidInto,
+  type GroupNormDims,
+} from './group-norm-math.js';
 import type { WasmBackendLike } from './kernel-calls.js';
+import { stockKernel } from './stock-kernels.js';
 
 /** Kernel name of the fused GroupNorm(+SiLU) forward: inputs `x, gamma, beta`; outputs `y, mean, rstd`. */
 export const GROUP_NORM_KERNEL = 'IfsqGroupNorm';
@@ -34,26 +41,63 @@ function dimsOf(x: tf.TensorInfo, groups: number): GroupNormDims {
 /** Reads a float32 tensor's values on whichever of the two backends runs the kernel. */
 type Reader = (t: tf.TensorInfo) => Float32Array;
 
-function forwardKernel(backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap, attrs: ForwardAttrs): tf.TensorInfo[] {
-  const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+function runStock(wasm: WasmBackendLike, name: string, inputs: tf.NamedTensorInfoMap): tf.TensorInfo {
+  return stockKernel(name).kernelFunc({ inputs, backend: wasm, attrs: {} }) as tf.TensorInfo;
+}
+
+function forwardWasm(wasm: WasmBackendLike, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, attrs: ForwardAttrs): tf.TensorInfo[] {
   const dims = dimsOf(x, attrs.groups);
-  const stats = [dims.n, dims.g];
-  if ('typedArrayFromHeap' in backend) {
-    const wasm = backend as WasmBackendLike;
-    // Allocate every output before taking views: allocation may grow the heap and detach earlier views.
-    const y = wasm.makeOutput(x.shape, 'float32');
-    const mean = wasm.makeOutput(stats, 'float32');
-    const rstd = wasm.makeOutput(stats, 'float32');
-    const view: Reader = (t) => wasm.typedArrayFromHeap(t) as Float32Array;
-    groupNormForward(dims, view(x), view(gamma), view(beta), attrs.eps, attrs.silu, view(y), view(mean), view(rstd));
-    return [y, mean, rstd];
+  // Allocate before taking views: allocation may grow the heap and detach earlier views.
+  const mean = wasm.makeOutput([dims.n, dims.g], 'float32');
+  const rstd = wasm.makeOutput([dims.n, dims.g], 'float32');
+  const a = wasm.makeOutput(x.shape, 'float32');
+  const v: Reader = (t) => wasm.typedArrayFromHeap(t) as Float32Array;
+  groupNormStats(dims, v(x), attrs.eps, v(mean), v(rstd));
+  groupNormAffine(dims, v(x), v(gamma), v(beta), v(mean), v(rstd), v(a));
+  if (!attrs.silu) return [a, mean, rstd];
+  const sig = runStock(wasm, 'Sigmoid', { x: a });
+  const y = runStock(wasm, 'Multiply', { a, b: sig });
+  wasm.disposeData(a.dataId);
+  wasm.disposeData(sig.dataId);
+  return [y, mean, rstd];
+}
+
+function backwardWasm(wasm: WasmBackendLike, inputs: GradInputs, attrs: ForwardAttrs): tf.TensorInfo[] {
+  const { dy, x, gamma, beta, mean, rstd } = inputs;
+  const dims = dimsOf(x, attrs.groups);
+  const v: Reader = (t) => wasm.typedArrayFromHeap(t) as Float32Array;
+  let a: tf.TensorInfo | undefined;
+  let sig: tf.TensorInfo | undefined;
+  if (attrs.silu) {
+    a = wasm.makeOutput(x.shape, 'float32');
+    groupNormAffine(dims, v(x), v(gamma), v(beta), v(mean), v(rstd), v(a));
+    sig = runStock(wasm, 'Sigmoid', { x: a });
   }
-  const cpu = backend as CpuBackendLike;
-  const read: Reader = (t) => cpu.data.get(t.dataId).values as Float32Array;
-  const y = new Float32Array(dims.n * dims.s * dims.c);
+  const dx = wasm.makeOutput(x.shape, 'float32');
+  const dgamma = wasm.makeOutput([dims.c], 'float32');
+  const dbeta = wasm.makeOutput([dims.c], 'float32');
+  const silu = a && sig ? { a: v(a), sig: v(sig) } : undefined;
+  groupNormBackward(dims, v(dy), v(x), v(gamma), v(mean), v(rstd), silu, v(dx), v(dgamma), v(dbeta));
+  if (a) wasm.disposeData(a.dataId);
+  if (sig) wasm.disposeData(sig.dataId);
+  return [dx, dgamma, dbeta];
+}
+
+function forwardCpu(cpu: CpuBackendLike, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, attrs: ForwardAttrs): tf.TensorInfo[] {
+  const dims = dimsOf(x, attrs.groups);
+  const r: Reader = (t) => cpu.data.get(t.dataId).values as Float32Array;
+  const size = dims.n * dims.s * dims.c;
   const mean = new Float32Array(dims.n * dims.g);
   const rstd = new Float32Array(dims.n * dims.g);
-  groupNormForward(dims, read(x), read(gamma), read(beta), attrs.eps, attrs.silu, y, mean, rstd);
+  const y = new Float32Array(size);
+  groupNormStats(dims, r(x), attrs.eps, mean, rstd);
+  groupNormAffine(dims, r(x), r(gamma), r(beta), mean, rstd, y);
+  if (attrs.silu) {
+    const sig = new Float32Array(size);
+    sigmoidInto(y, sig);
+    for (let i = 0; i < size; i++) y[i] *= sig[i];
+  }
+  const stats = [dims.n, dims.g];
   return [
     cpu.makeTensorInfo(x.shape, 'float32', y),
     cpu.makeTensorInfo(stats, 'float32', mean),
@@ -61,32 +105,42 @@ function forwardKernel(backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap,
   ];
 }
 
-function backwardKernel(backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap, attrs: ForwardAttrs): tf.TensorInfo[] {
-  const { dy, x, gamma, beta, mean, rstd } = inputs as Record<
-    'dy' | 'x' | 'gamma' | 'beta' | 'mean' | 'rstd',
-    tf.TensorInfo
-  >;
+function backwardCpu(cpu: CpuBackendLike, inputs: GradInputs, attrs: ForwardAttrs): tf.TensorInfo[] {
+  const { dy, x, gamma, beta, mean, rstd } = inputs;
   const dims = dimsOf(x, attrs.groups);
-  if ('typedArrayFromHeap' in backend) {
-    const wasm = backend as WasmBackendLike;
-    const dx = wasm.makeOutput(x.shape, 'float32');
-    const dgamma = wasm.makeOutput([dims.c], 'float32');
-    const dbeta = wasm.makeOutput([dims.c], 'float32');
-    const v: Reader = (t) => wasm.typedArrayFromHeap(t) as Float32Array;
-    groupNormBackward(dims, v(dy), v(x), v(gamma), v(beta), v(mean), v(rstd), attrs.silu, v(dx), v(dgamma), v(dbeta));
-    return [dx, dgamma, dbeta];
-  }
-  const cpu = backend as CpuBackendLike;
   const r: Reader = (t) => cpu.data.get(t.dataId).values as Float32Array;
-  const dx = new Float32Array(dims.n * dims.s * dims.c);
+  const size = dims.n * dims.s * dims.c;
+  let silu: { a: Float32Array; sig: Float32Array } | undefined;
+  if (attrs.silu) {
+    silu = { a: new Float32Array(size), sig: new Float32Array(size) };
+    groupNormAffine(dims, r(x), r(gamma), r(beta), r(mean), r(rstd), silu.a);
+    sigmoidInto(silu.a, silu.sig);
+  }
+  const dx = new Float32Array(size);
   const dgamma = new Float32Array(dims.c);
   const dbeta = new Float32Array(dims.c);
-  groupNormBackward(dims, r(dy), r(x), r(gamma), r(beta), r(mean), r(rstd), attrs.silu, dx, dgamma, dbeta);
+  groupNormBackward(dims, r(dy), r(x), r(gamma), r(mean), r(rstd), silu, dx, dgamma, dbeta);
   return [
     cpu.makeTensorInfo(x.shape, 'float32', dx),
     cpu.makeTensorInfo([dims.c], 'float32', dgamma),
     cpu.makeTensorInfo([dims.c], 'float32', dbeta),
   ];
+}
+
+type GradInputs = Record<'dy' | 'x' | 'gamma' | 'beta' | 'mean' | 'rstd', tf.TensorInfo>;
+
+function forwardKernel(backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap, attrs: ForwardAttrs): tf.TensorInfo[] {
+  const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+  return 'typedArrayFromHeap' in backend
+    ? forwardWasm(backend as WasmBackendLike, x, gamma, beta, attrs)
+    : forwardCpu(backend as CpuBackendLike, x, gamma, beta, attrs);
+}
+
+function backwardKernel(backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap, attrs: ForwardAttrs): tf.TensorInfo[] {
+  const grads = inputs as unknown as GradInputs;
+  return 'typedArrayFromHeap' in backend
+    ? backwardWasm(backend as WasmBackendLike, grads, attrs)
+    : backwardCpu(backend as CpuBackendLike, grads, attrs);
 }
 
 /** Registers the fused GroupNorm kernels for `cpu` and `wasm` (idempotent; the registry is global). */
