@@ -3,6 +3,7 @@ import { Module } from './module.js';
 import { assertPositiveInt } from './linear.js';
 import { silu } from './activations.js';
 import { fusedGroupNormAvailable, fusedGroupNormSilu } from '../backend/wasm/group-norm.js';
+import { fusedLayerNorm, fusedLayerNormAvailable } from '../backend/wasm/layer-norm.js';
 
 export { setGroupNormFusion } from '../backend/wasm/group-norm.js';
 
@@ -123,9 +124,12 @@ export class LayerNorm extends Module {
     this.bias = affine && (options.bias ?? true) ? this.addParameter('bias', tf.zeros([this.dim])) : undefined;
   }
 
-  /** Apply to `x` `[..., dim]`. */
+  /** Apply to `x` `[..., dim]`. On `cpu` and `wasm` (with weight and bias) one fused kernel forward and backward. */
   forward<T extends tf.Tensor>(x: T): T {
     checkLastDim('LayerNorm', x, this.dim);
+    if (this.weight && this.bias && x.dtype === 'float32' && fusedLayerNormAvailable()) {
+      return fusedLayerNorm(x, this.weight, this.bias, this.eps);
+    }
     return tf.tidy(() => {
       let y = standardize(x, [x.rank - 1], this.eps);
       if (this.weight) y = tf.mul(y, this.weight);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from '../../optim/adamw.js';
+import { fusedLayerNorm, fusedLayerNormAvailable } from './layer-norm.js';
 import { seededNormal } from './seeded-normal.js';
 
 /**
@@ -206,7 +207,8 @@ export function convAutoencoder(options: ConvAutoencoderOptions = {}): Reference
 
 /**
  * One pre-LN transformer block (LayerNorm, causal softmax attention, GELU-erf MLP, residuals) regressing a fixed
- * random target with mean squared error. Heads are split with rank-4 transposes only.
+ * random target with mean squared error. Heads are split with rank-4 transposes only. LayerNorm is the fused kernel
+ * where available (`cpu`, `wasm`; see `layer-norm.ts`), else the op graph.
  */
 export function transformerBlock(options: TransformerBlockOptions = {}): ReferenceModel {
   const B = options.batch ?? 16;
@@ -234,6 +236,7 @@ export function transformerBlock(options: TransformerBlockOptions = {}): Referen
   const target = tf.tensor(seededNormal([B, T, D], `${P.seed}/y`), [B, T, D]);
   const mask = tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9));
   const layerNorm = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    if (fusedLayerNormAvailable()) return fusedLayerNorm(x, g, b, 1e-5);
     const mean = tf.mean(x, -1, true);
     const d = tf.sub(x, mean);
     const v = tf.mean(tf.square(d), -1, true);
