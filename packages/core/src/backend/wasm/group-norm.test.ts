@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GroupNorm } from '../../nn/norm.js';
 import { fusedGroupNormAvailable, GROUP_NORM_KERNEL, setGroupNormFusion } from './group-norm.js';
+import { groupNormStats } from './group-norm-math.js';
 import { prepareWasmBackend } from './index.js';
 import { closeness, seededNormal } from './test-helpers.js';
 
@@ -88,8 +89,11 @@ describe.each(['cpu', 'wasm'])('fused GroupNorm on %s', (backend) => {
       const f = fixture(`match/${silu}`);
       const ref = run(f, silu, false);
       const before = tf.memory().numTensors;
+      const dataIdsBefore = tf.backend().numDataIds();
       const got = run(f, silu, true);
       expect(tf.memory().numTensors).toBe(before);
+      // Also no backend buffers left behind (the wasm kernels free their sigmoid intermediates).
+      expect(tf.backend().numDataIds()).toBe(dataIdsBefore);
       for (const k of ['y', 'dx', 'dgamma', 'dbeta'] as const) {
         expect(closeness(got[k], ref[k], 1e-5, 2e-5), k).toBeLessThanOrEqual(1);
       }
@@ -134,5 +138,27 @@ describe('GroupNorm fusion switch', () => {
     expect(p.kernels.map((k) => k.name)).not.toContain(GROUP_NORM_KERNEL);
     tf.dispose(p.result as tf.Tensor);
     f.dispose();
+  });
+});
+
+describe('groupNormStats', () => {
+  it('keeps mean and 1/std accurate for inputs far from zero (float64 sums)', () => {
+    const dims = { n: 2, s: 64, c: 6, g: 3 };
+    const size = dims.n * dims.s * dims.c;
+    const noise = seededNormal([size], 'stats/offset');
+    const x = Float32Array.from(noise, (v) => 1000 + 0.01 * v);
+    const mean = new Float32Array(dims.n * dims.g);
+    const rstd = new Float32Array(dims.n * dims.g);
+    groupNormStats(dims, x, 1e-6, mean, rstd);
+    for (let b = 0; b < dims.n; b++) {
+      for (let k = 0; k < dims.g; k++) {
+        const vals: number[] = [];
+        for (let p = 0; p < dims.s; p++) for (let ch = 2 * k; ch < 2 * k + 2; ch++) vals.push(x[(b * dims.s + p) * dims.c + ch]);
+        const mu = vals.reduce((t, v) => t + v, 0) / vals.length;
+        const variance = vals.reduce((t, v) => t + (v - mu) ** 2, 0) / vals.length;
+        expect(mean[b * dims.g + k]).toBeCloseTo(mu, 3);
+        expect(Math.abs(rstd[b * dims.g + k] * Math.sqrt(variance + 1e-6) - 1)).toBeLessThan(1e-4);
+      }
+    }
   });
 });
