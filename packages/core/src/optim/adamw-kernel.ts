@@ -34,8 +34,9 @@ interface DataBackend {
 }
 
 /**
- * The update loop, rounding every intermediate to float32 as the op graph (`mul`, `add`, `sqrt`, `div`, `sub` on
- * float32 tensors) does, so the fused and the op-graph paths agree to the last bit on IEEE backends.
+ * The update loop. Intermediates stay in float64 and are rounded once, on store, to float32 (emulating the op
+ * graph's per-op float32 rounding with `Math.fround` made the loop ~3× slower): the result is within a few float32
+ * ulps of the op graph's and never less accurate.
  */
 function adamWLoop(
   p: Float32Array,
@@ -47,26 +48,17 @@ function adamWLoop(
   vOut: Float32Array,
   a: FusedAdamWAttrs,
 ): void {
-  const f = Math.fround;
-  const decay = f(a.decay);
-  const b1 = f(a.beta1);
-  const c1 = f(1 - a.beta1);
-  const b2 = f(a.beta2);
-  const c2 = f(1 - a.beta2);
-  const stepSize = f(a.stepSize);
-  const bias2 = f(a.bias2Sqrt);
-  const eps = f(a.eps);
-  const decays = a.decay !== 1;
+  const { decay, beta1, beta2, stepSize, bias2Sqrt, eps } = a;
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
   const n = p.length;
   for (let i = 0; i < n; i++) {
     const gi = g[i];
-    const pi = decays ? f(p[i] * decay) : p[i];
-    const mi = f(f(m[i] * b1) + f(gi * c1));
-    const vi = f(f(v[i] * b2) + f(f(gi * gi) * c2));
-    const denom = f(f(f(Math.sqrt(vi)) / bias2) + eps);
-    pOut[i] = pi - f(f(mi / denom) * stepSize);
+    const mi = beta1 * m[i] + c1 * gi;
+    const vi = beta2 * v[i] + c2 * gi * gi;
     mOut[i] = mi;
     vOut[i] = vi;
+    pOut[i] = p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / bias2Sqrt + eps);
   }
 }
 

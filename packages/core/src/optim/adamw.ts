@@ -15,7 +15,7 @@ export interface AdamWOptions {
   weightDecay?: number;
   /**
    * Run each parameter's update as one fused kernel on backends that have it (`cpu`, `wasm`); `false` forces the
-   * tfjs op graph everywhere. Both give the same float32 results. @default true
+   * tfjs op graph everywhere. Both agree within float32 rounding. @default true
    */
   fused?: boolean;
 }
@@ -45,7 +45,7 @@ export interface AdamWState {
  *
  * On the `cpu` and `wasm` backends each parameter's update is ONE fused kernel (`IfsqAdamW`, see
  * `adamw-kernel.ts`) instead of ~10 tfjs ops; other
- * backends run the op graph. Both round every intermediate to float32 the same way.
+ * backends run the op graph. Both agree within float32 rounding.
  */
 export class AdamW implements Disposable {
   /** Current learning rate, used when {@link AdamW.applyGradients} gets none. */
