@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from '../../optim/adamw.js';
 import { fusedLayerNorm, fusedLayerNormAvailable } from './layer-norm.js';
+import type { prepareWasmBackend } from './prepare.js';
 import { seededNormal } from './seeded-normal.js';
 
 /**
@@ -208,7 +209,8 @@ export function convAutoencoder(options: ConvAutoencoderOptions = {}): Reference
 /**
  * One pre-LN transformer block (LayerNorm, causal softmax attention, GELU-erf MLP, residuals) regressing a fixed
  * random target with mean squared error. Heads are split with rank-4 transposes only. LayerNorm is the fused kernel
- * where available (`cpu`, `wasm`; see `layer-norm.ts`), else the op graph.
+ * (`layer-norm.ts`) on `cpu`/`wasm` once the training path is installed (see {@link trainingPathInstalled}), else the
+ * op graph.
  */
 export function transformerBlock(options: TransformerBlockOptions = {}): ReferenceModel {
   const B = options.batch ?? 16;
@@ -236,7 +238,7 @@ export function transformerBlock(options: TransformerBlockOptions = {}): Referen
   const target = tf.tensor(seededNormal([B, T, D], `${P.seed}/y`), [B, T, D]);
   const mask = tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9));
   const layerNorm = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
-    if (fusedLayerNormAvailable()) return fusedLayerNorm(x, g, b, 1e-5);
+    if (trainingPathInstalled() && fusedLayerNormAvailable()) return fusedLayerNorm(x, g, b, 1e-5);
     const mean = tf.mean(x, -1, true);
     const d = tf.sub(x, mean);
     const v = tf.mean(tf.square(d), -1, true);
@@ -264,6 +266,15 @@ export function transformerBlock(options: TransformerBlockOptions = {}): Referen
   };
 }
 
+/**
+ * Whether {@link prepareWasmBackend} has run in this process (it leaves its readiness promise on `globalThis`). The
+ * reference models use the package's fused kernels (LayerNorm, AdamW) only then, so the bench's "stock tfjs" columns,
+ * which skip the training path, measure stock tfjs ops.
+ */
+export function trainingPathInstalled(): boolean {
+  return (globalThis as unknown as Record<symbol, unknown>)[Symbol.for('@ifsq/core.wasm.prepared')] != null;
+}
+
 /** Adam training over a {@link ReferenceModel}. */
 export interface AdamTrainer {
   /** One step; returns the loss before the update. */
@@ -276,7 +287,8 @@ export interface AdamTrainer {
 export interface AdamTrainerOptions {
   /**
    * `'ifsq'`: the package's {@link AdamW} with no weight decay (exactly `torch.optim.Adam`, eps 1e-8; one fused kernel
-   * per parameter on cpu and wasm). `'tfjs'`: `tf.train.adam` (eps 1e-7, ~10 ops per parameter). @default 'ifsq'
+   * per parameter on cpu and wasm). `'tfjs'`: `tf.train.adam` (eps 1e-7, ~10 ops per parameter).
+   * @default 'ifsq' when {@link trainingPathInstalled}, else 'tfjs'
    */
   optimizer?: 'ifsq' | 'tfjs';
 }
@@ -287,7 +299,7 @@ export function adamTrainer(model: ReferenceModel, learningRate = 1e-3, options:
   const names = new Map([...model.params].map(([name, v]) => [v.name, name]));
   let apply: (grads: tf.NamedTensorMap) => void;
   let free: () => void;
-  if (options.optimizer === 'tfjs') {
+  if ((options.optimizer ?? (trainingPathInstalled() ? 'ifsq' : 'tfjs')) === 'tfjs') {
     const opt = tf.train.adam(learningRate);
     apply = (grads) => opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
     free = () => opt.dispose();
