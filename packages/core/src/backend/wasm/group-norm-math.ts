@@ -96,8 +96,8 @@ export function sigmoidInto(a: Float32Array, out: Float32Array): void {
 
 /**
  * Backward pass: from `dy`, the forward's input and statistics, writes `dx` (`[N·S·C]`), `dgamma` and `dbeta`
- * (`[C]`). With SiLU, pass the pre-activation `a` and `sig = σ(a)`; then `da = dy·σ(a)·(1 + a·(1 − σ(a)))`, else
- * `da = dy`. `dγ = Σ da·x̂`, `dβ = Σ da`, and per group of `M = S·C/G` elements
+ * (`[C]`). With SiLU, pass `sig = σ(a)` from the forward (`a` is recomputed inline); then
+ * `da = dy·σ(a)·(1 + a·(1 − σ(a)))`, else `da = dy`. `dγ = Σ da·x̂`, `dβ = Σ da`, and per group of `M = S·C/G` elements
  * `dx = r·(γ·da − mean(γ·da) − x̂·mean(γ·da·x̂))`.
  */
 export function groupNormBackward(
@@ -105,9 +105,10 @@ export function groupNormBackward(
   dy: Float32Array,
   x: Float32Array,
   gamma: Float32Array,
+  beta: Float32Array,
   mean: Float32Array,
   rstd: Float32Array,
-  silu: { a: Float32Array; sig: Float32Array } | undefined,
+  sig: Float32Array | undefined,
   dx: Float32Array,
   dgamma: Float32Array,
   dbeta: Float32Array,
@@ -120,21 +121,28 @@ export function groupNormBackward(
   const dgammaAcc = new Float64Array(c);
   const dbetaAcc = new Float64Array(c);
   const chMean = new Float32Array(c);
+  const scale = new Float32Array(c);
+  const shift = new Float32Array(c);
   const coefDa = new Float32Array(c);
   const coefX = new Float32Array(c);
   const coefConst = new Float32Array(c);
   for (let b = 0; b < n; b++) {
     const base = b * s * c;
     const end = base + s * c;
-    for (let ch = 0; ch < c; ch++) chMean[ch] = mean[b * g + ((ch / cg) | 0)];
+    for (let ch = 0; ch < c; ch++) {
+      const k = b * g + ((ch / cg) | 0);
+      chMean[ch] = mean[k];
+      scale[ch] = gamma[ch] * rstd[k];
+      shift[ch] = beta[ch] - mean[k] * scale[ch];
+    }
     // Pass 1: da (kept in dx for pass 2) and its per-channel sums Σda, Σda·(x − μ).
     sumDa.fill(0);
     sumDaX.fill(0);
-    if (silu) {
-      const { a, sig } = silu;
+    if (sig) {
       for (let i = base, ch = 0; i < end; i++) {
         const sg = sig[i];
-        const da = dy[i] * sg * (1 + a[i] * (1 - sg));
+        const a = x[i] * scale[ch] + shift[ch];
+        const da = dy[i] * sg * (1 + a * (1 - sg));
         dx[i] = da;
         sumDa[ch] += da;
         sumDaX[ch] += da * (x[i] - chMean[ch]);

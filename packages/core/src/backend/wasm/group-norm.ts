@@ -9,9 +9,12 @@ import {
 import type { WasmBackendLike } from './kernel-calls.js';
 import { stockKernel } from './stock-kernels.js';
 
-/** Kernel name of the fused GroupNorm(+SiLU) forward: inputs `x, gamma, beta`; outputs `y, mean, rstd`. */
+/**
+ * Kernel name of the fused GroupNorm(+SiLU) forward: inputs `x, gamma, beta`; outputs `y, mean, rstd`, and with
+ * `silu` also `sig = σ(a)` (kept for the backward, which then skips recomputing the sigmoid).
+ */
 export const GROUP_NORM_KERNEL = 'IfsqGroupNorm';
-/** Kernel name of its backward: inputs `dy, x, gamma, beta, mean, rstd`; outputs `dx, dgamma, dbeta`. */
+/** Kernel name of its backward: inputs `dy, x, gamma, beta, mean, rstd` (+ `sig` with `silu`); outputs `dx, dgamma, dbeta`. */
 export const GROUP_NORM_GRAD_KERNEL = 'IfsqGroupNormGrad';
 
 /** Backends that get the fused kernels (plain JS over their typed arrays). */
@@ -58,29 +61,24 @@ function forwardWasm(wasm: WasmBackendLike, x: tf.TensorInfo, gamma: tf.TensorIn
   const sig = runStock(wasm, 'Sigmoid', { x: a });
   const y = runStock(wasm, 'Multiply', { a, b: sig });
   wasm.disposeData(a.dataId);
-  wasm.disposeData(sig.dataId);
-  return [y, mean, rstd];
+  return [y, mean, rstd, sig];
 }
 
 function backwardWasm(wasm: WasmBackendLike, inputs: GradInputs, attrs: ForwardAttrs): tf.TensorInfo[] {
-  const { dy, x, gamma, beta, mean, rstd } = inputs;
+  const { dy, x, gamma, beta, mean, rstd, sig } = inputs;
   const dims = dimsOf(x, attrs.groups);
-  const v: Reader = (t) => wasm.typedArrayFromHeap(t) as Float32Array;
-  let a: tf.TensorInfo | undefined;
-  let sig: tf.TensorInfo | undefined;
-  if (attrs.silu) {
-    a = wasm.makeOutput(x.shape, 'float32');
-    groupNormAffine(dims, v(x), v(gamma), v(beta), v(mean), v(rstd), v(a));
-    sig = runStock(wasm, 'Sigmoid', { x: a });
-  }
   const dx = wasm.makeOutput(x.shape, 'float32');
   const dgamma = wasm.makeOutput([dims.c], 'float32');
   const dbeta = wasm.makeOutput([dims.c], 'float32');
-  const silu = a && sig ? { a: v(a), sig: v(sig) } : undefined;
-  groupNormBackward(dims, v(dy), v(x), v(gamma), v(mean), v(rstd), silu, v(dx), v(dgamma), v(dbeta));
-  if (a) wasm.disposeData(a.dataId);
-  if (sig) wasm.disposeData(sig.dataId);
+  const v: Reader = (t) => wasm.typedArrayFromHeap(t) as Float32Array;
+  const sigView = attrs.silu ? v(sigOf(sig)) : undefined;
+  groupNormBackward(dims, v(dy), v(x), v(gamma), v(beta), v(mean), v(rstd), sigView, v(dx), v(dgamma), v(dbeta));
   return [dx, dgamma, dbeta];
+}
+
+function sigOf(sig: tf.TensorInfo | undefined): tf.TensorInfo {
+  if (!sig) throw new Error(`${GROUP_NORM_GRAD_KERNEL}: with silu the input 'sig' (σ(a) from the forward) is required`);
+  return sig;
 }
 
 function forwardCpu(cpu: CpuBackendLike, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, attrs: ForwardAttrs): tf.TensorInfo[] {
@@ -92,34 +90,26 @@ function forwardCpu(cpu: CpuBackendLike, x: tf.TensorInfo, gamma: tf.TensorInfo,
   const y = new Float32Array(size);
   groupNormStats(dims, r(x), attrs.eps, mean, rstd);
   groupNormAffine(dims, r(x), r(gamma), r(beta), mean, rstd, y);
+  const stats = [dims.n, dims.g];
+  const outs = [cpu.makeTensorInfo(stats, 'float32', mean), cpu.makeTensorInfo(stats, 'float32', rstd)];
   if (attrs.silu) {
     const sig = new Float32Array(size);
     sigmoidInto(y, sig);
     for (let i = 0; i < size; i++) y[i] *= sig[i];
+    outs.push(cpu.makeTensorInfo(x.shape, 'float32', sig));
   }
-  const stats = [dims.n, dims.g];
-  return [
-    cpu.makeTensorInfo(x.shape, 'float32', y),
-    cpu.makeTensorInfo(stats, 'float32', mean),
-    cpu.makeTensorInfo(stats, 'float32', rstd),
-  ];
+  return [cpu.makeTensorInfo(x.shape, 'float32', y), ...outs];
 }
 
 function backwardCpu(cpu: CpuBackendLike, inputs: GradInputs, attrs: ForwardAttrs): tf.TensorInfo[] {
-  const { dy, x, gamma, beta, mean, rstd } = inputs;
+  const { dy, x, gamma, beta, mean, rstd, sig } = inputs;
   const dims = dimsOf(x, attrs.groups);
   const r: Reader = (t) => cpu.data.get(t.dataId).values as Float32Array;
-  const size = dims.n * dims.s * dims.c;
-  let silu: { a: Float32Array; sig: Float32Array } | undefined;
-  if (attrs.silu) {
-    silu = { a: new Float32Array(size), sig: new Float32Array(size) };
-    groupNormAffine(dims, r(x), r(gamma), r(beta), r(mean), r(rstd), silu.a);
-    sigmoidInto(silu.a, silu.sig);
-  }
-  const dx = new Float32Array(size);
+  const dx = new Float32Array(dims.n * dims.s * dims.c);
   const dgamma = new Float32Array(dims.c);
   const dbeta = new Float32Array(dims.c);
-  groupNormBackward(dims, r(dy), r(x), r(gamma), r(mean), r(rstd), silu, dx, dgamma, dbeta);
+  const sigValues = attrs.silu ? r(sigOf(sig)) : undefined;
+  groupNormBackward(dims, r(dy), r(x), r(gamma), r(beta), r(mean), r(rstd), sigValues, dx, dgamma, dbeta);
   return [
     cpu.makeTensorInfo(x.shape, 'float32', dx),
     cpu.makeTensorInfo([dims.c], 'float32', dgamma),
@@ -127,7 +117,7 @@ function backwardCpu(cpu: CpuBackendLike, inputs: GradInputs, attrs: ForwardAttr
   ];
 }
 
-type GradInputs = Record<'dy' | 'x' | 'gamma' | 'beta' | 'mean' | 'rstd', tf.TensorInfo>;
+type GradInputs = Record<'dy' | 'x' | 'gamma' | 'beta' | 'mean' | 'rstd', tf.TensorInfo> & { sig?: tf.TensorInfo };
 
 function forwardKernel(backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap, attrs: ForwardAttrs): tf.TensorInfo[] {
   const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
@@ -211,15 +201,15 @@ export function fusedGroupNormSilu(
 ): tf.Tensor4D {
   const attrs = { groups, eps, silu };
   const op = tf.customGrad(((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [y, mean, rstd] = tf.engine().runKernel(GROUP_NORM_KERNEL, { x: xIn, gamma: gIn, beta: bIn }, attrs) as tf.Tensor[];
-    save([xIn, gIn, bIn, mean, rstd]);
+    const [y, ...stats] = tf.engine().runKernel(GROUP_NORM_KERNEL, { x: xIn, gamma: gIn, beta: bIn }, attrs) as tf.Tensor[];
+    save([xIn, gIn, bIn, ...stats]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sg, sb, sm, sr] = saved;
-        return tf
-          .engine()
-          .runKernel(GROUP_NORM_GRAD_KERNEL, { dy, x: sx, gamma: sg, beta: sb, mean: sm, rstd: sr }, attrs) as tf.Tensor[];
+        const [sx, sg, sb, sm, sr, sig] = saved;
+        const inputs: tf.NamedTensorMap = { dy, x: sx, gamma: sg, beta: sb, mean: sm, rstd: sr };
+        if (sig) inputs.sig = sig;
+        return tf.engine().runKernel(GROUP_NORM_GRAD_KERNEL, inputs, attrs) as tf.Tensor[];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
