@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareWasmBackend } from '../backend/wasm/index.js';
-import { expectCloseToFixture, fromFixture, loadNnFixtures } from '../../test/fixtures/nn/fixtures.js';
+import { adamwProblem, expectCloseToFixture, loadNnFixtures } from '../../test/fixtures/nn/fixtures.js';
 import { FUSED_ADAMW_KERNEL, fusedAdamWAvailable } from './adamw-kernel.js';
 import { AdamW, type AdamWOptions } from './adamw.js';
 
@@ -15,27 +15,7 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** The fixture's quadratic problem (see adamw.test.ts) with fresh variables at the fixture's start. */
-function problem() {
-  const params = new Map([
-    ['p1', tf.variable(fromFixture(fx.init.p1))],
-    ['p2', tf.variable(fromFixture(fx.init.p2))],
-  ]);
-  const [a1, c1, a2, c2] = [fx.a1, fx.c1, fx.a2, fx.c2].map(fromFixture);
-  const loss = () =>
-    tf.add(
-      tf.sum(tf.mul(a1, tf.square(tf.sub(params.get('p1')!, c1)))),
-      tf.sum(tf.mul(a2, tf.square(tf.sub(params.get('p2')!, c2)))),
-    ) as tf.Scalar;
-  const step = (opt: AdamW) =>
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(loss, [...params.values()]);
-      opt.applyGradients(new Map([...params].map(([n, v]) => [n, grads[v.name]])));
-      return value.dataSync()[0];
-    });
-  const dispose = () => tf.dispose([...params.values(), a1, c1, a2, c2]);
-  return { params, step, dispose };
-}
+const problem = () => adamwProblem(fx);
 
 /** Counts calls of the fused kernel while `fn` runs. */
 async function fusedCalls(fn: () => void): Promise<number> {

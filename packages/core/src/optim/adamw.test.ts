@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectCloseToFixture, fromFixture, loadNnFixtures } from '../../test/fixtures/nn/fixtures.js';
+import { adamwProblem, expectCloseToFixture, loadNnFixtures } from '../../test/fixtures/nn/fixtures.js';
 import { AdamW } from './adamw.js';
 
 const fx = loadNnFixtures().adamw;
@@ -9,28 +9,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** The fixture's problem: loss = Σ a1(p1 − c1)² + Σ a2(p2 − c2)², fresh variables at the fixture's start. */
-function problem() {
-  const params = new Map([
-    ['p1', tf.variable(fromFixture(fx.init.p1))],
-    ['p2', tf.variable(fromFixture(fx.init.p2))],
-  ]);
-  const [a1, c1, a2, c2] = [fx.a1, fx.c1, fx.a2, fx.c2].map(fromFixture);
-  const loss = () =>
-    tf.add(
-      tf.sum(tf.mul(a1, tf.square(tf.sub(params.get('p1')!, c1)))),
-      tf.sum(tf.mul(a2, tf.square(tf.sub(params.get('p2')!, c2)))),
-    ) as tf.Scalar;
-  const step = (opt: AdamW) =>
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(loss, [...params.values()]);
-      const named = new Map([...params].map(([n, v]) => [n, grads[v.name]]));
-      opt.applyGradients(named);
-      return value.dataSync()[0];
-    });
-  const dispose = () => tf.dispose([...params.values(), a1, c1, a2, c2]);
-  return { params, step, dispose };
-}
+const problem = () => adamwProblem(fx);
 
 describe('AdamW', () => {
   it('matches torch.optim.AdamW with weight decay over 5 steps', () => {
