@@ -41,7 +41,7 @@ describe('metrics plugin manifest', () => {
 
   it('has defaults that validate against each options schema', () => {
     for (const entry of pkg.ifsq.plugins) {
-      const def = (pluginModule as Record<string, { options: never; defaults: object }>)[entry.export];
+      const def = (pluginModule as unknown as Record<string, { options: never; defaults: object }>)[entry.export];
       const required = ({ lpips: { weights: 'x' }, 'inception-v3': { weights: 'x' }, cknna: { topk: 10 } } as Record<string, object>)[entry.name] ?? {};
       expect(Value.Check(def.options, { ...def.defaults, ...required }), entry.name).toBe(true);
     }

@@ -100,7 +100,7 @@ describe('VaeQuantizer', () => {
       codes = r.codes.arraySync();
       return tf.sum(r.codes);
     })(z);
-    const g = grad.arraySync()[0];
+    const g = (grad.arraySync() as number[][][][])[0];
     const c = codes[0];
     for (let i = 0; i < 2; i++) {
       for (let j = 0; j < 2; j++) {
@@ -176,7 +176,7 @@ describe('continuous quantizer training steps', () => {
             const rec = tf.matMul(tf.reshape(r.codes, [-1, 2]), decoder);
             return tf.add(tf.mean(tf.square(tf.sub(rec, tf.reshape(x, [-1, 3])))), r.auxLoss) as tf.Scalar;
           });
-          optimizer.applyGradients(grads);
+          optimizer.applyGradients(grads as tf.NamedTensorMap as never);
           return value.dataSync()[0];
         });
       const first = step(true);

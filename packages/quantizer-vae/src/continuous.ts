@@ -67,11 +67,11 @@ export class AeQuantizer extends Module implements Quantizer {
     return { codes, auxLoss: tf.scalar(0), stats };
   }
 
-  codesToIndices(): tf.Tensor {
+  codesToIndices(_codes?: tf.Tensor4D): tf.Tensor {
     return noIndices('ae');
   }
 
-  indicesToCodes(): tf.Tensor4D {
+  indicesToCodes(_indices?: tf.Tensor): tf.Tensor4D {
     return noIndices('ae');
   }
 }
@@ -136,11 +136,11 @@ export class VaeQuantizer extends Module implements Quantizer {
     return { codes: out.codes, auxLoss: out.auxLoss, stats };
   }
 
-  codesToIndices(): tf.Tensor {
+  codesToIndices(_codes?: tf.Tensor4D): tf.Tensor {
     return noIndices('vae');
   }
 
-  indicesToCodes(): tf.Tensor4D {
+  indicesToCodes(_indices?: tf.Tensor): tf.Tensor4D {
     return noIndices('vae');
   }
 }

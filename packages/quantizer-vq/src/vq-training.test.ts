@@ -16,10 +16,8 @@ function makeStep(q: VectorQuantizer, optimizer: tf.Optimizer, x: tf.Tensor4D, e
   return (collectStats: boolean) =>
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
-        const z = tf.reshape(tf.matMul(tf.reshape(x, [-1, 3]), encoder), [
-          ...x.shape.slice(0, 3),
-          q.inputChannels,
-        ]) as tf.Tensor4D;
+        const [b, h, w] = x.shape;
+        const z = tf.reshape(tf.matMul(tf.reshape(x, [-1, 3]), encoder), [b, h, w, q.inputChannels]) as tf.Tensor4D;
         const r = q.quantize(z, { training: true, collectStats });
         const rec = tf.mean(tf.square(tf.sub(r.codes, tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 2]))));
         return tf.add(rec, r.auxLoss) as tf.Scalar;
@@ -97,7 +95,7 @@ describe('VectorQuantizer training steps', () => {
             stats = r.stats;
             return r.auxLoss;
           }, q.trainableVariables());
-          optimizer.applyGradients(grads);
+          optimizer.applyGradients(grads as never);
         });
       }
       optimizer.dispose();

@@ -13,7 +13,10 @@ import { SeededRng } from '../../src/random/rng.js';
 import { convResnetBackbone } from '../../src/tokenizer/plugins.js';
 
 /** `round` with an identity gradient. */
-const roundSte = tf.customGrad((x: tf.Tensor) => ({ value: tf.round(x), gradFunc: (dy: tf.Tensor) => [dy] }));
+const roundSte = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+  value: tf.round(inputs[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => [dy],
+}));
 
 /** Bounded by tanh, rounded to {−1, 0, 1} per channel; index = Σ digit·3^c. */
 export class ThreeLevelQuantizer implements Quantizer {

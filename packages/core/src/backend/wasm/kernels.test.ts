@@ -112,7 +112,7 @@ describe('conv gradient overrides', () => {
   }
 
   it('conv2dTranspose gradients equal the stock cpu kernels on cpu and on wasm', async () => {
-    const hShape = [2, 4, 4, 3];
+    const hShape: [number, number, number, number] = [2, 4, 4, 3];
     const fShape: [number, number, number, number] = [3, 3, 2, 3]; // [fh, fw, outC, inC]
     const outS: [number, number, number, number] = [2, 8, 8, 2];
     const h = () => tf.tensor(seededNormal(hShape, 'th'), hShape) as tf.Tensor4D;
