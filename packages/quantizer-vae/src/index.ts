@@ -17,5 +17,7 @@ export {
   type AeOptions,
   type VaeOptions,
 } from './options.js';
-export { normalizeLatent, denormalizeLatent, withScale, measureLatentScale, LatentScaleMeter } from './scale.js';
+export { normalizeLatent, denormalizeLatent, withScale } from './scale.js';
+/** The per-channel scale meter lives in @ifsq/core (the `encode` stage uses it); re-exported for convenience. */
+export { measureLatentScale, LatentScaleMeter } from '@ifsq/core';
 export { vae, ae } from './plugin.js';

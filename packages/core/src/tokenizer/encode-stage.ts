@@ -2,40 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { Static } from '@sinclair/typebox';
 import type { LatentScale } from '../contracts/latent-spec.js';
 import { encodeSafetensors } from '../io/safetensors.js';
+import { LatentScaleMeter } from './latent-scale-meter.js';
 import type { Stage, StageContext, StageResult } from '../stage/stage.js';
 import type { EncodeOptions } from './plugins.js';
 import { buildTokenizer, holdoutOf, loadTokenizerData, loadTrainedTokenizer } from './stage-support.js';
 
 /** Options of the `encode` stage (documented in its plugin schema). */
 export type EncodeStageOptions = Static<typeof EncodeOptions>;
-
-/** Per-channel running sums for the mean and standard deviation of the codes (float64). */
-class ChannelMoments {
-  readonly sum: Float64Array;
-  readonly sumSq: Float64Array;
-  count = 0;
-
-  constructor(channels: number) {
-    this.sum = new Float64Array(channels);
-    this.sumSq = new Float64Array(channels);
-  }
-
-  add(values: Float32Array): void {
-    const c = this.sum.length;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      this.sum[i % c] += v;
-      this.sumSq[i % c] += v * v;
-    }
-    this.count += values.length / c;
-  }
-
-  scale(): LatentScale & { kind: 'per-channel' } {
-    const mean = [...this.sum].map((s) => s / this.count);
-    const std = [...this.sumSq].map((s, i) => Math.sqrt(Math.max(s / this.count - mean[i] ** 2, 0)));
-    return { kind: 'per-channel', mean, std };
-  }
-}
 
 /**
  * Encode the whole dataset (training and held-out images) with the trained tokenizer into one safetensors token
@@ -64,14 +37,14 @@ export class EncodeStage implements Stage {
       const isHoldout: number[] = [];
       let latentShape: number[] = [];
       let indexShape: number[] = [];
-      const moments = new ChannelMoments(quantizer.spec.channels);
+      const meter = new LatentScaleMeter();
       const progress = ctx.progress(train.size + holdout.size, 0, 'encode');
       let done = 0;
       for (const [part, flag] of [[train, 0], [holdout, 1]] as const) {
         for (const batch of part.batches({ batchSize: o.batchSize, seed: 0, shuffle: false })) {
           const q = tokenizer.encode(batch.images);
           const c = (await q.codes.data()) as Float32Array;
-          moments.add(c);
+          meter.updateValues(c, quantizer.spec.channels);
           if (o.outputs.includes('codes')) codes.push(c);
           if (wantIndices && q.indices) indices.push((await q.indices.data()) as Int32Array);
           latentShape = q.codes.shape.slice(1);
@@ -85,11 +58,18 @@ export class EncodeStage implements Stage {
       }
       progress.stop();
       const n = labels.length;
-      const measured = moments.scale();
+      let measured: LatentScale | null = null;
+      let unmeasurable: string | undefined;
+      try {
+        measured = meter.result();
+      } catch (error) {
+        unmeasurable = (error as Error).message; // e.g. a constant channel: nothing to standardise
+      }
       const declared = quantizer.spec.scale;
       const unscaled = declared.kind === 'constant' && declared.factor === 1;
       const measure = o.scale === 'measure' || (o.scale === 'auto' && quantizer.spec.kind === 'continuous' && unscaled);
-      const spec = measure ? { ...quantizer.spec, scale: measured } : quantizer.spec;
+      if (measure && !measured) throw new Error(`encode: cannot measure the latent scale: ${unmeasurable}`);
+      const spec = measure && measured ? { ...quantizer.spec, scale: measured } : quantizer.spec;
       const tensors = new Map<string, tf.Tensor>();
       if (codes.length > 0) tensors.set('codes', tf.tensor(concat(codes, (l) => new Float32Array(l)), [n, ...latentShape], 'float32'));
       if (indices.length > 0) tensors.set('indices', tf.tensor(concat(indices, (l) => new Int32Array(l)), [n, ...indexShape], 'int32'));
@@ -98,7 +78,7 @@ export class EncodeStage implements Stage {
       const bytes = await encodeSafetensors(tensors, {
         format: 'ifsq-tokens',
         spec: JSON.stringify(spec),
-        measured_scale: JSON.stringify(measured),
+        measured_scale: JSON.stringify(measured ?? { unmeasurable }),
         dataset: train.name,
         image_shape: JSON.stringify(train.imageShape),
         weights,
@@ -109,7 +89,7 @@ export class EncodeStage implements Stage {
       await ctx.report({
         title: 'Token file',
         values: summary,
-        provenance: { file: path, outputs: o.outputs, spec, measured_scale: measured },
+        provenance: { file: path, outputs: o.outputs, spec, measured_scale: measured ?? { unmeasurable } },
         text: `Encoded ${n} images into \`${ctx.stageName}/${o.file}\` (${o.outputs.join(' and ')}; latent ${latentShape.join('×')}).`,
       });
       return { status: 'completed', summary };
