@@ -44,6 +44,7 @@ export class TrainTokenizerStage implements Stage {
     const params = tokenizer.namedTrainable();
     const optimizer = new AdamW(params, { lr: o.lr, betas: [o.beta1, o.beta2], weightDecay: o.weightDecay });
     const ema = o.emaDecay > 0 ? new Ema(params, { decay: o.emaDecay }) : undefined;
+    const schedule = { baseLr: o.lr, warmupSteps: Math.min(o.warmupSteps, o.steps), totalSteps: o.steps, minLr: o.minLr };
     const psnr = await findMetric(ctx, 'psnr');
     const perceptual = await loadPerceptualDistance(ctx);
     let step = 0;
@@ -72,12 +73,13 @@ export class TrainTokenizerStage implements Stage {
         for (const batch of batches) {
           const log = (step + 1) % o.logEvery === 0 || step + 1 === o.steps;
           const seed = ctx.rng.seed();
+          const lr = warmupCosineLr(step, schedule);
           let parts: Record<string, number> = {};
           try {
             last = trainStep({
               optimizer,
               clipNorm: o.clipNorm > 0 ? o.clipNorm : undefined,
-              lr: warmupCosineLr(step, { baseLr: o.lr, warmupSteps: Math.min(o.warmupSteps, o.steps), totalSteps: o.steps, minLr: o.minLr }),
+              lr,
               lossFn: () => {
                 const out = tokenizer.forward(batch.images, { training: true, collectStats: log, seed });
                 const loss = tokenizerLoss(batch.images, out.reconstruction, out.quantized.auxLoss, {
@@ -105,7 +107,6 @@ export class TrainTokenizerStage implements Stage {
           cursor = { epoch: cursor.epoch, batch: cursor.batch + 1 };
           progress.update(step, { loss: last.loss });
           if (log) {
-            const lr = warmupCosineLr(step - 1, { baseLr: o.lr, warmupSteps: Math.min(o.warmupSteps, o.steps), totalSteps: o.steps, minLr: o.minLr });
             ctx.metrics.write({
               stage: 'train-tokenizer',
               step,
