@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo, Logger } from '../contracts/services.js';
 import type { BackendChoice } from '../pipeline/types.js';
-import { prepareWasmBackend } from './wasm/index.js';
+import { prepareWasmBackend, type WasmThreadsInfo } from './wasm/index.js';
 import { chooseCpuBackend } from './choose.js';
 import { INFERENCE_KERNELS, TRAINING_KERNELS } from './kernels.js';
 
@@ -25,6 +25,11 @@ export interface SelectBackendOptions {
    * @default the native dynamic `import()`
    */
   importModule?: (specifier: string) => Promise<unknown>;
+  /**
+   * Threads of the wasm backend (its XNNPACK convolutions and matrix products); results do not depend on it.
+   * Ignored by the other backends. @default 1
+   */
+  wasmThreads?: number;
 }
 
 /** Error thrown when a backend that was asked for explicitly is not installed. */
@@ -88,6 +93,7 @@ export async function selectBackend(choice: BackendChoice, options: SelectBacken
   const required = training ? TRAINING_KERNELS : INFERENCE_KERNELS;
   const purpose = training ? 'training' : 'inference';
   let info: BackendInfo;
+  let threads: WasmThreadsInfo | undefined;
 
   if (choice === 'tensorflow-gpu' || choice === 'tensorflow') {
     const pkg = NATIVE_PACKAGES[choice];
@@ -112,7 +118,9 @@ export async function selectBackend(choice: BackendChoice, options: SelectBacken
       logger?.debug(`${pkg} is not usable`, { package: pkg, why: result.why });
     }
     if (!chosen) {
-      const wasm = await loadWasmKernels(logger);
+      const loaded = await loadWasmKernels(logger, options.wasmThreads);
+      const wasm = loaded.kernels;
+      threads = loaded.threads;
       const decision = chooseCpuBackend(required, { wasm, cpu: kernelNames('cpu') });
       await activate(decision.name);
       chosen = {
@@ -123,7 +131,9 @@ export async function selectBackend(choice: BackendChoice, options: SelectBacken
     }
     info = chosen;
   } else if (choice === 'wasm') {
-    const wasm = await loadWasmKernels(logger);
+    const loaded = await loadWasmKernels(logger, options.wasmThreads);
+    const wasm = loaded.kernels;
+    threads = loaded.threads;
     if (wasm.length === 0) throw new Error("backend 'wasm' was requested but @tensorflow/tfjs-backend-wasm failed to load");
     await activate('wasm');
     const have = new Set(wasm);
@@ -140,16 +150,27 @@ export async function selectBackend(choice: BackendChoice, options: SelectBacken
       `backend: expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu, got ${JSON.stringify(choice)}`,
     );
   }
-  logger?.info(`backend ${info.name} (${info.reason})`, { backend: info.name, requested: info.requested });
+  if (info.name === 'wasm' && threads) {
+    info = { ...info, reason: `${info.reason}; ${threads.reason}`, threads: threads.threads };
+  }
+  logger?.info(`backend ${info.name} (${info.reason})`, {
+    backend: info.name,
+    requested: info.requested,
+    ...(info.threads ? { threads: info.threads } : {}),
+  });
   return info;
 }
 
-async function loadWasmKernels(logger: Logger | undefined): Promise<string[]> {
+/** The wasm path's kernel names (empty when it cannot load) and the threads it starts with. */
+async function loadWasmKernels(
+  logger: Logger | undefined,
+  threads: number | undefined,
+): Promise<{ kernels: string[]; threads?: WasmThreadsInfo }> {
   try {
-    await prepareWasmBackend();
-    return tf.findBackendFactory('wasm') ? kernelNames('wasm') : [];
+    const info = await prepareWasmBackend({ threads: threads ?? 1 });
+    return { kernels: tf.findBackendFactory('wasm') ? kernelNames('wasm') : [], threads: info };
   } catch (error) {
     logger?.debug('the wasm backend is not usable', { why: describeError(error) });
-    return [];
+    return { kernels: [] };
   }
 }

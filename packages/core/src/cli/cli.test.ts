@@ -127,6 +127,18 @@ describe('ifsq run', () => {
     expect(io.stdout).toEqual(['fit: completed  loss=0.5', `run directory: ${join(root, 'runs', 'x')}`]);
   });
 
+  it('passes --threads to the runner as a number or auto, and rejects other values with exit 2', async () => {
+    const calls: RunOptions[] = [];
+    setRunModuleLoader(fakeRunner('completed', calls));
+    expect(await runCli(['run', '--threads', '2'], capture(root))).toBe(0);
+    expect(await runCli(['run', '-t', 'auto'], capture(root))).toBe(0);
+    expect(calls.map((c) => c.threads)).toEqual([2, 'auto']);
+    const io = capture(root);
+    expect(await runCli(['run', '--threads', '9'], io)).toBe(2);
+    expect(io.stderr.join('\n')).toContain('--threads: expected a whole number from 1 to 8 or "auto", got "9"');
+    expect(calls).toHaveLength(2);
+  });
+
   it('exits 130 when a stage was interrupted and 1 when the runner throws', async () => {
     setRunModuleLoader(fakeRunner('interrupted', []));
     expect(await runCli(['run'], capture(root))).toBe(130);

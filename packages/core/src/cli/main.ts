@@ -26,6 +26,7 @@ const OPTIONS: Record<string, NonNullable<ParseArgsConfig['options']>> = {
     stages: { type: 'string', short: 's' },
     resume: { type: 'boolean', short: 'r' },
     force: { type: 'boolean', short: 'f' },
+    threads: { type: 'string', short: 't' },
     help: { type: 'boolean', short: 'h' },
   },
   plugins: { json: { type: 'boolean' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
@@ -44,6 +45,16 @@ function parse(command: string, args: string[]): Record<string, string | boolean
 }
 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** `--threads`: a whole number 1–8 or `auto`. */
+function parseThreads(value: string | undefined): number | 'auto' | undefined {
+  if (value === undefined || value === 'auto') return value;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 8) {
+    throw new UsageError(`--threads: expected a whole number from 1 to 8 or "auto", got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
 
 async function dispatch(command: string, args: string[], io: CliIO): Promise<number> {
   const values = parse(command, args);
@@ -64,8 +75,10 @@ async function dispatch(command: string, args: string[], io: CliIO): Promise<num
         .map((s) => s.trim())
         .filter((s) => s !== '');
       if (values.resume && values.force) throw new UsageError('--resume and --force cannot be combined');
+      const threads = parseThreads(str(values.threads));
       return runCommand(io, str(values.config), {
         ...(stages ? { stages } : {}),
+        ...(threads !== undefined ? { threads } : {}),
         resume: values.resume === true,
         force: values.force === true,
       });

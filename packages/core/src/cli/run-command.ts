@@ -4,7 +4,7 @@ import type { ResolvedPipeline } from '../pipeline/types.js';
 import { EXIT, type CliIO } from './io.js';
 
 /** Help text of `ifsq run`. */
-export const RUN_HELP = `Usage: ifsq run [--config PATH] [--stages a,b] [--resume] [--force]
+export const RUN_HELP = `Usage: ifsq run [--config PATH] [--stages a,b] [--resume] [--force] [--threads N]
 
 Validate the pipeline file, then run its stages into a run directory
 (output.dir/output.run, default runs/<name>). Stages already finished in that
@@ -15,6 +15,8 @@ Options:
   -s, --stages LIST   comma-separated stage names to run (default: all, in order)
   -r, --resume        continue an interrupted run from its last checkpoint
   -f, --force         rerun stages even when they finished before
+  -t, --threads N     CPU threads of the wasm backend, 1-8 or auto (default: the
+                      pipeline's threads, else auto = the machine's cores)
   -h, --help          show this help
 
 Exit codes: 0 done, 1 a stage failed, 2 invalid pipeline or usage, 130 interrupted (Ctrl-C).`;
@@ -27,6 +29,8 @@ export interface RunOptions {
   resume?: boolean;
   /** Rerun finished stages. */
   force?: boolean;
+  /** Threads of the wasm backend (overrides the pipeline's `threads`). */
+  threads?: number | 'auto';
 }
 
 /** What the runner returns. */

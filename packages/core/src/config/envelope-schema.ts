@@ -64,6 +64,13 @@ export function envelopeSchema(slots: SlotSchemas = {}): TSchema {
           default: 'auto',
         }),
       ),
+      threads: Type.Optional(
+        Type.Unsafe<number | 'auto'>({
+          anyOf: [{ type: 'integer', minimum: 1, maximum: 8 }, { const: 'auto' }],
+          description: "CPU threads of the wasm backend: 1 to 8, or 'auto' (the machine's cores, at most 8).",
+          default: 'auto',
+        }),
+      ),
       data: Type.Optional(slot(slots.dataset)),
       tokenizer: Type.Optional(
         Type.Object(

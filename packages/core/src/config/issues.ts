@@ -59,7 +59,7 @@ export function ajvIssues(
   errors: readonly ErrorObject[] | null | undefined,
   base: string,
   phase: IssuePhase,
-  anyOfMessage = 'does not match any allowed shape',
+  anyOfMessage: string | ((path: string) => string) = 'does not match any allowed shape',
 ): ConfigIssue[] {
   if (!errors) return [];
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
@@ -69,7 +69,8 @@ export function ajvIssues(
   for (const error of errors) {
     if (insideFailedAnyOf(error)) continue;
     const path = pointerToPath(base, error.instancePath) || '(root)';
-    const message = error.keyword === 'anyOf' ? anyOfMessage : describe(error);
+    const message =
+      error.keyword !== 'anyOf' ? describe(error) : typeof anyOfMessage === 'string' ? anyOfMessage : anyOfMessage(path);
     issues.push({ path, message, phase });
   }
   return issues;

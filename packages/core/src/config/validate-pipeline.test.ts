@@ -90,6 +90,19 @@ describe('validatePipeline', () => {
     expect(result.issues.filter((i) => i.path === 'data')).toHaveLength(1);
   });
 
+  it('accepts threads as 1 to 8 or auto and names the field and what it expects otherwise', async () => {
+    for (const threads of [1, 8, 'auto']) {
+      const ok = await validatePipeline({ threads, stages: ['acme-stage#fit'] }, configPath);
+      expect(ok.issues.filter((i) => i.path === 'threads')).toEqual([]);
+    }
+    for (const threads of [0, 9, 2.5, 'many']) {
+      const bad = await validatePipeline({ threads, stages: ['acme-stage#fit'] }, configPath);
+      const lines = formatIssues(bad.issues.filter((i) => i.path === 'threads'));
+      expect(lines).toMatch(/^threads: /);
+      expect(lines).toContain('auto');
+    }
+  });
+
   it('merges defaults under the options before validating and returns the resolved pipeline', async () => {
     const result = await validatePipeline(
       {

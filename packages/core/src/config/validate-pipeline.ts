@@ -18,6 +18,10 @@ export const DEFAULT_BACKBONE = 'conv-resnet';
 
 const SLOT_SHAPE_MESSAGE = 'must be a plugin name, { use, options } or { plugin, options }';
 
+/** The message of a failed `anyOf` in the envelope: every `anyOf` there is a plugin slot, except `threads`. */
+const envelopeAnyOfMessage = (path: string): string =>
+  path === 'threads' ? 'must be a whole number from 1 to 8 or "auto"' : SLOT_SHAPE_MESSAGE;
+
 interface SlotRef {
   path: string;
   kind: PluginKind;
@@ -134,7 +138,7 @@ function checkCompatibility(config: PipelineConfig, plugins: Map<string, Resolve
 export async function validatePipeline(raw: unknown, configPath: string): Promise<PipelineValidation> {
   const validateEnvelope = compileSchema(envelopeSchema());
   const issues: ConfigIssue[] = [];
-  if (!validateEnvelope(raw)) issues.push(...ajvIssues(validateEnvelope.errors, '', 'envelope', SLOT_SHAPE_MESSAGE));
+  if (!validateEnvelope(raw)) issues.push(...ajvIssues(validateEnvelope.errors, '', 'envelope', envelopeAnyOfMessage));
   if (!isObject(raw)) return { ok: false, issues };
   const config = raw as unknown as PipelineConfig;
   const broken = (path: string): boolean =>

@@ -82,6 +82,8 @@ export interface BackendInfo {
   requested: string;
   /** Why this backend was chosen, in one sentence. */
   reason: string;
+  /** Threads the backend computes on, when ifsq controls it (the wasm backend's XNNPACK pool). */
+  threads?: number;
 }
 
 /**

@@ -56,6 +56,12 @@ export interface PipelineConfig {
   seed?: number;
   /** Compute backend. @default "auto" */
   backend?: BackendChoice;
+  /**
+   * CPU threads of the wasm backend (its convolutions and matrix products); `auto` is the machine's logical cores,
+   * at most 8. Results do not depend on it, so it is not part of the run's fingerprint; `ifsq run --threads`
+   * overrides it. @default "auto"
+   */
+  threads?: number | 'auto';
   /** Dataset plugin. */
   data?: PluginRef;
   /** Tokenizer: shared backbone plus quantizer slot. */

@@ -32,7 +32,7 @@ export interface ResolvedConfigRecord {
   /** Seed of the run. */
   seed: number;
   /** Requested backend, the backend used and why. */
-  backend: { requested: string; name: string; reason: string };
+  backend: { requested: string; name: string; reason: string; threads?: number };
   /** Every slot by path. */
   plugins: Record<string, ResolvedSlotRecord>;
   /** Stage names in order. */
@@ -114,7 +114,12 @@ export function describeResolvedConfig(pipeline: ResolvedPipeline, backend: Back
     name: pipeline.config.name ?? null,
     configPath: pipeline.configPath,
     seed: pipeline.config.seed ?? 0,
-    backend: { requested: backend.requested, name: backend.name, reason: backend.reason },
+    backend: {
+      requested: backend.requested,
+      name: backend.name,
+      reason: backend.reason,
+      ...(backend.threads ? { threads: backend.threads } : {}),
+    },
     plugins: describeSlots(pipeline),
     stages: pipeline.stages.map((s) => s.definition.name),
     versions: { node: process.version, tfjs: tf.version.tfjs, core: coreVersion() },

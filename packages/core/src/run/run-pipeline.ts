@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../backend/select.js';
+import { defaultWasmThreads } from '../backend/wasm/threads.js';
 import { RunScope } from '../di/run-scope.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ResolvedPipeline, ResolvedPlugin } from '../pipeline/types.js';
@@ -39,6 +40,8 @@ export interface RunPipelineOptions {
   training?: boolean;
   /** Module importer for native backends (tests). @default dynamic `import()` */
   importModule?: (specifier: string) => Promise<unknown>;
+  /** Threads of the wasm backend; overrides the pipeline's `threads`. @default the pipeline's `threads` ("auto") */
+  threads?: number | 'auto';
 }
 
 /** Outcome of one stage in {@link RunPipelineResult}. */
@@ -165,9 +168,13 @@ export async function runPipeline(pipeline: ResolvedPipeline, o: RunPipelineOpti
   const movedTo = prepareRunDirectory(runDir, pipeline, o.force ?? false, partial);
   const releaseLock = acquireRunLock(runDir);
   process.once('exit', releaseLock);
+  // The wasm backend's thread-pool workers do not keep the process alive (so a finished run exits); this timer does
+  // while the run lasts, whatever it awaits.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     return await runInDirectory(pipeline, o, entries, selected, runDir, movedTo);
   } finally {
+    clearInterval(keepAlive);
     process.off('exit', releaseLock);
     releaseLock();
   }
@@ -187,9 +194,11 @@ async function runInDirectory(
   logger.info(`run directory ${runDir}`);
 
   const training = o.training ?? pipeline.stages.some((s) => /train/i.test(s.definition.name));
+  const threads = o.threads ?? pipeline.config.threads ?? 'auto';
   const backend = await selectBackend(pipeline.config.backend ?? 'auto', {
     training,
     logger,
+    wasmThreads: threads === 'auto' ? defaultWasmThreads() : threads,
     ...(o.importModule ? { importModule: o.importModule } : {}),
   });
   const resolved = describeResolvedConfig(pipeline, backend);
