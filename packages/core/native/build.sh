@@ -4,9 +4,11 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$here/dist"
-clang --target=wasm32 -O3 -msimd128 -nostdlib -ffreestanding -fno-builtin \
+# Every src/*.c goes into the one module, in a fixed (C locale) order so the output is byte-for-byte reproducible.
+export LC_ALL=C
+clang --target=wasm32 -O3 -msimd128 -nostdlib -ffreestanding -fno-builtin -Wall -Wextra -Werror \
   -Wl,--no-entry -Wl,--export=__heap_base -Wl,--initial-memory=131072 -Wl,--strip-all \
-  -o "$here/dist/kernels.wasm" "$here/src/batch_matmul.c"
+  -o "$here/dist/kernels.wasm" "$here"/src/*.c
 out="$here/../src/backend/wasm/native-kernels.generated.ts"
 tmp="$out.tmp"
 {

@@ -1,3 +1,4 @@
+import type { GroupNormDims } from './group-norm-math.js';
 import { NATIVE_KERNELS_WASM_BASE64 } from './native-kernels.generated.js';
 
 /** The slice of the WebAssembly JS API used here (the project's `lib` has no DOM/WebAssembly typings). */
@@ -28,6 +29,42 @@ interface NativeExports {
     transA: number,
     transB: number,
   ): void;
+  exp_f32(x: number, out: number, count: number): void;
+  group_norm_scratch_bytes(c: number): number;
+  group_norm_forward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    sig: number,
+    mean: number,
+    rstd: number,
+    scratch: number,
+    n: number,
+    s: number,
+    c: number,
+    g: number,
+    eps: number,
+    silu: number,
+  ): void;
+  group_norm_backward(
+    dy: number,
+    x: number,
+    gamma: number,
+    beta: number,
+    mean: number,
+    rstd: number,
+    sig: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    scratch: number,
+    n: number,
+    s: number,
+    c: number,
+    g: number,
+    silu: number,
+  ): void;
 }
 
 /** Shape of one batched product for {@link NativeKernels.batchMatMul}. */
@@ -50,7 +87,59 @@ export interface BatchMatMulDims {
   transposeB: boolean;
 }
 
+/** Outputs of {@link NativeKernels.groupNormForward}, sized like the inputs of the TS reference `groupNormStats`/`groupNormAffine`. */
+export interface GroupNormForwardOutputs {
+  /** `[N·S·C]`: `a = γ·x̂ + β`, or `a·σ(a)` with SiLU. */
+  y: Float32Array;
+  /** `[N·G]` group means. */
+  mean: Float32Array;
+  /** `[N·G]` `1/√(σ² + eps)`. */
+  rstd: Float32Array;
+  /** `[N·S·C]` `σ(a)`; pass it to run the forward with SiLU, leave it out for plain GroupNorm. */
+  sig?: Float32Array;
+}
+
+/** Inputs of {@link NativeKernels.groupNormBackward}: the upstream gradient and what the forward saved. */
+export interface GroupNormBackwardInputs {
+  /** `[N·S·C]` gradient of the output. */
+  dy: Float32Array;
+  /** `[N·S·C]` the forward's input. */
+  x: Float32Array;
+  /** `[C]` scale. */
+  gamma: Float32Array;
+  /** `[C]` shift. */
+  beta: Float32Array;
+  /** `[N·G]` from the forward. */
+  mean: Float32Array;
+  /** `[N·G]` from the forward. */
+  rstd: Float32Array;
+  /** `[N·S·C]` `σ(a)` from the forward when it applied SiLU; its presence selects the SiLU backward. */
+  sig?: Float32Array;
+}
+
+/** Outputs of {@link NativeKernels.groupNormBackward}. */
+export interface GroupNormBackwardOutputs {
+  /** `[N·S·C]` gradient of the input. */
+  dx: Float32Array;
+  /** `[C]` gradient of the scale. */
+  dgamma: Float32Array;
+  /** `[C]` gradient of the shift. */
+  dbeta: Float32Array;
+}
+
 const align = (bytes: number) => (bytes + 15) & ~15;
+
+/** Throws unless the groups divide the channels. */
+function checkGroups(kernel: string, { c, g }: GroupNormDims): void {
+  if (!(g > 0 && c % g === 0)) throw new Error(`${kernel}: ${g} groups do not divide ${c} channels`);
+}
+
+/** Throws unless every named array holds at least `length` floats. */
+function checkLengths(kernel: string, length: number, arrays: Record<string, Float32Array | undefined>): void {
+  for (const [name, a] of Object.entries(arrays)) {
+    if (a && a.length < length) throw new Error(`${kernel}: '${name}' has ${a.length} floats, expected ${length}`);
+  }
+}
 
 /**
  * The WASM SIMD kernels of `packages/core/native` (built by `native/build.sh`, embedded as base64). They run in
@@ -82,6 +171,105 @@ export class NativeKernels {
     const need = this.#base + bytes;
     const have = this.#x.memory.buffer.byteLength;
     if (need > have) this.#x.memory.grow(Math.ceil((need - have) / 65536));
+  }
+
+  /**
+   * Lays out consecutive 16-byte aligned regions of the given byte sizes after the heap base, grows the memory to
+   * hold them, and returns their addresses.
+   */
+  #regions(bytes: readonly number[]): number[] {
+    const at: number[] = [];
+    let end = this.#base;
+    for (const b of bytes) {
+      at.push(end);
+      end += align(b);
+    }
+    this.#reserve(end - this.#base);
+    return at;
+  }
+
+  #put(address: number, values: Float32Array): void {
+    new Float32Array(this.#x.memory.buffer, address, values.length).set(values);
+  }
+
+  #get(address: number, out: Float32Array): void {
+    out.set(new Float32Array(this.#x.memory.buffer, address, out.length));
+  }
+
+  /**
+   * `out[i] = e^x[i]` with the vectorised float32 exp the GroupNorm kernels use for σ: within 1 ulp of the correctly
+   * rounded value on [−87.3, 88.3]; outside, it saturates to finite values (NaN stays NaN).
+   */
+  exp(x: Float32Array, out: Float32Array): void {
+    const [px, po] = this.#regions([x.length * 4, x.length * 4]);
+    this.#put(px, x);
+    this.#x.exp_f32(px, po, x.length);
+    this.#get(po, out.subarray(0, x.length));
+  }
+
+  /**
+   * Fused GroupNorm (+ SiLU when `out.sig` is given) forward over NHWC `x` (`[N·S·C]`): the same results as
+   * `groupNormStats` + `groupNormAffine` (+ sigmoid) of `group-norm-math.ts` to float32 rounding.
+   */
+  groupNormForward(
+    dims: GroupNormDims,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+    out: GroupNormForwardOutputs,
+  ): void {
+    const { n, s, c, g } = dims;
+    const size = n * s * c;
+    const silu = out.sig !== undefined;
+    checkGroups('groupNormForward', dims);
+    checkLengths('groupNormForward', size, { x, y: out.y, sig: out.sig });
+    checkLengths('groupNormForward', c, { gamma, beta });
+    checkLengths('groupNormForward', n * g, { mean: out.mean, rstd: out.rstd });
+    // y overwrites x in place (the kernel reads each element before writing it).
+    const [pxy, psig, pgamma, pbeta, pmean, prstd, pscratch] = this.#regions([
+      size * 4, silu ? size * 4 : 0, c * 4, c * 4, n * g * 4, n * g * 4, this.#x.group_norm_scratch_bytes(c),
+    ]);
+    this.#put(pxy, x.subarray(0, size));
+    this.#put(pgamma, gamma.subarray(0, c));
+    this.#put(pbeta, beta.subarray(0, c));
+    this.#x.group_norm_forward(pxy, pgamma, pbeta, pxy, psig, pmean, prstd, pscratch, n, s, c, g, eps, silu ? 1 : 0);
+    this.#get(pxy, out.y.subarray(0, size));
+    if (out.sig) this.#get(psig, out.sig.subarray(0, size));
+    this.#get(pmean, out.mean.subarray(0, n * g));
+    this.#get(prstd, out.rstd.subarray(0, n * g));
+  }
+
+  /**
+   * Backward of {@link NativeKernels.groupNormForward}: `dx`, `dgamma`, `dbeta` as `groupNormBackward` of
+   * `group-norm-math.ts` computes them, to float32 rounding.
+   */
+  groupNormBackward(dims: GroupNormDims, inputs: GroupNormBackwardInputs, out: GroupNormBackwardOutputs): void {
+    const { n, s, c, g } = dims;
+    const size = n * s * c;
+    const { sig } = inputs;
+    checkGroups('groupNormBackward', dims);
+    checkLengths('groupNormBackward', size, { dy: inputs.dy, x: inputs.x, sig, dx: out.dx });
+    checkLengths('groupNormBackward', c, { gamma: inputs.gamma, beta: inputs.beta, dgamma: out.dgamma, dbeta: out.dbeta });
+    checkLengths('groupNormBackward', n * g, { mean: inputs.mean, rstd: inputs.rstd });
+    // dx overwrites dy in place (the kernel reads each element before writing it).
+    const [pdyx, px, psig, pgamma, pbeta, pmean, prstd, pdgamma, pdbeta, pscratch] = this.#regions([
+      size * 4, size * 4, sig ? size * 4 : 0, c * 4, c * 4, n * g * 4, n * g * 4, c * 4, c * 4,
+      this.#x.group_norm_scratch_bytes(c),
+    ]);
+    this.#put(pdyx, inputs.dy.subarray(0, size));
+    this.#put(px, inputs.x.subarray(0, size));
+    if (sig) this.#put(psig, sig.subarray(0, size));
+    this.#put(pgamma, inputs.gamma.subarray(0, c));
+    this.#put(pbeta, inputs.beta.subarray(0, c));
+    this.#put(pmean, inputs.mean.subarray(0, n * g));
+    this.#put(prstd, inputs.rstd.subarray(0, n * g));
+    this.#x.group_norm_backward(
+      pdyx, px, pgamma, pbeta, pmean, prstd, psig, pdyx, pdgamma, pdbeta, pscratch, n, s, c, g, sig ? 1 : 0,
+    );
+    this.#get(pdyx, out.dx.subarray(0, size));
+    this.#get(pdgamma, out.dgamma.subarray(0, c));
+    this.#get(pdbeta, out.dbeta.subarray(0, c));
   }
 
   /** `out[p] = op(a[p]) · op(b[p])` for every product `p`, row-major float32. */
