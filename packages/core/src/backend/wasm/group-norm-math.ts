@@ -1,7 +1,8 @@
 /**
  * Fused GroupNorm (+ optional SiLU) forward and backward over flat NHWC float32 arrays. Pure loops, no tfjs: the
- * `cpu` kernels call them on the backend's typed arrays and the `wasm` kernels on views of the wasm heap (where
- * the sigmoid runs as the vectorised stock kernel between the loops).
+ * `cpu` kernels call them on the backend's typed arrays. They are also the reference for the SIMD C kernels of
+ * `packages/core/native/src/group_norm.c` that the `wasm` kernels run, and the `wasm` fallback (on views of the
+ * wasm heap, the sigmoid then running as the stock kernel between the loops) where WebAssembly SIMD is missing.
  *
  * Notation: `x` is `[N, S, C]` with `S = H·W`, channels split into `G` groups of `C/G`; per sample and group,
  * `μ` and `r = 1/√(σ² + eps)` (biased variance, accumulated in float64); `x̂ = (x − μ)·r`; `a = γ·x̂ + β`;
@@ -89,7 +90,7 @@ export function groupNormAffine(
   }
 }
 
-/** `out = σ(a)` elementwise, in JavaScript (the wasm kernels use the vectorised stock `Sigmoid` instead). */
+/** `out = σ(a)` elementwise, in JavaScript (the wasm kernels compute it in C, or with the stock `Sigmoid`). */
 export function sigmoidInto(a: Float32Array, out: Float32Array): void {
   for (let i = 0; i < a.length; i++) out[i] = 1 / (1 + Math.exp(-a[i]));
 }

@@ -7,6 +7,7 @@ import {
   type GroupNormDims,
 } from './group-norm-math.js';
 import type { WasmBackendLike } from './kernel-calls.js';
+import { nativeKernels } from './native-kernels.js';
 import { stockKernel } from './stock-kernels.js';
 
 /**
@@ -17,7 +18,10 @@ export const GROUP_NORM_KERNEL = 'IfsqGroupNorm';
 /** Kernel name of its backward: inputs `dy, x, gamma, beta, mean, rstd` (+ `sig` with `silu`); outputs `dx, dgamma, dbeta`. */
 export const GROUP_NORM_GRAD_KERNEL = 'IfsqGroupNormGrad';
 
-/** Backends that get the fused kernels (plain JS over their typed arrays). */
+/**
+ * Backends that get the fused kernels: on `wasm` the SIMD C kernels of `packages/core/native` (the JS loops of
+ * `group-norm-math.ts` with the stock `Sigmoid` when WebAssembly SIMD is unavailable), on `cpu` the JS loops.
+ */
 const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
 
 interface ForwardAttrs {
@@ -50,11 +54,22 @@ function runStock(wasm: WasmBackendLike, name: string, inputs: tf.NamedTensorInf
 
 function forwardWasm(wasm: WasmBackendLike, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, attrs: ForwardAttrs): tf.TensorInfo[] {
   const dims = dimsOf(x, attrs.groups);
+  const native = nativeKernels();
   // Allocate before taking views: allocation may grow the heap and detach earlier views.
   const mean = wasm.makeOutput([dims.n, dims.g], 'float32');
   const rstd = wasm.makeOutput([dims.n, dims.g], 'float32');
   const a = wasm.makeOutput(x.shape, 'float32');
   const v: Reader = (t) => wasm.typedArrayFromHeap(t) as Float32Array;
+  if (native) {
+    const sig = attrs.silu ? wasm.makeOutput(x.shape, 'float32') : undefined;
+    native.groupNormForward(dims, v(x), v(gamma), v(beta), attrs.eps, {
+      y: v(a),
+      mean: v(mean),
+      rstd: v(rstd),
+      sig: sig && v(sig),
+    });
+    return sig ? [a, mean, rstd, sig] : [a, mean, rstd];
+  }
   groupNormStats(dims, v(x), attrs.eps, v(mean), v(rstd));
   groupNormAffine(dims, v(x), v(gamma), v(beta), v(mean), v(rstd), v(a));
   if (!attrs.silu) return [a, mean, rstd];
@@ -72,7 +87,16 @@ function backwardWasm(wasm: WasmBackendLike, inputs: GradInputs, attrs: ForwardA
   const dbeta = wasm.makeOutput([dims.c], 'float32');
   const v: Reader = (t) => wasm.typedArrayFromHeap(t) as Float32Array;
   const sigView = attrs.silu ? v(sigOf(sig)) : undefined;
-  groupNormBackward(dims, v(dy), v(x), v(gamma), v(beta), v(mean), v(rstd), sigView, v(dx), v(dgamma), v(dbeta));
+  const native = nativeKernels();
+  if (native) {
+    native.groupNormBackward(
+      dims,
+      { dy: v(dy), x: v(x), gamma: v(gamma), beta: v(beta), mean: v(mean), rstd: v(rstd), sig: sigView },
+      { dx: v(dx), dgamma: v(dgamma), dbeta: v(dbeta) },
+    );
+  } else {
+    groupNormBackward(dims, v(dy), v(x), v(gamma), v(beta), v(mean), v(rstd), sigView, v(dx), v(dgamma), v(dbeta));
+  }
   return [dx, dgamma, dbeta];
 }
 
