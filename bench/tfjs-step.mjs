@@ -1,7 +1,8 @@
 // One benchmark configuration in a fresh process; prints one JSON line.
 // usage: node bench/tfjs-step.mjs --model=tokenizer|transformer|matmul --backend=wasm|cpu [--stock] [--steps=N]
-//        [--warmup=N] [--batch=N] [--profile]
+//        [--warmup=N] [--batch=N] [--threads=N] [--profile]
 // --stock: do not install the wasm training path (stock tfjs kernels and gradients). Runs on built output.
+// --threads=N: XNNPACK threads of the wasm path (default 1).
 // --impl=core (tokenizer only): the real `conv-resnet` backbone of @ifsq/core (packages/core/dist/tokenizer) instead
 // of the raw-op reference model; same architecture and defaults.
 import * as tf from '@tensorflow/tfjs';
@@ -9,14 +10,17 @@ import { prepareWasmBackend } from '../packages/core/dist/backend/wasm/index.js'
 import { adamTrainer, convAutoencoder, transformerBlock } from '../packages/core/dist/backend/wasm/reference-models.js';
 import { parseArgs, median } from './stats.mjs';
 
-const a = parseArgs({ model: 'tokenizer', backend: 'wasm', stock: false, steps: 5, warmup: 1, batch: 0, profile: false, impl: 'reference' });
+const a = parseArgs({ model: 'tokenizer', backend: 'wasm', stock: false, steps: 5, warmup: 1, batch: 0, profile: false, impl: 'reference', threads: 1 });
+// The wasm thread pool's workers are unref'd; keep the process alive until the last line.
+const keepAlive = setInterval(() => undefined, 1 << 30);
 tf.env().set('PROD', true);
-if (!a.stock) await prepareWasmBackend();
+let threads = 1;
+if (!a.stock) threads = (await prepareWasmBackend({ threads: +a.threads })).threads;
 else if (a.backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
 await tf.setBackend(a.backend);
 await tf.ready();
 
-const out = { model: a.model, backend: a.backend, stock: !!a.stock };
+const out = { model: a.model, backend: a.backend, stock: !!a.stock, threads };
 if (a.model === 'matmul') {
   const n = 1024;
   const x = tf.randomNormal([n, n]);
@@ -68,6 +72,7 @@ if (a.model === 'matmul') {
   model.dispose();
 }
 process.stdout.write(JSON.stringify(out) + '\n');
+clearInterval(keepAlive);
 
 /** The quickstart's `conv-resnet` backbone from built @ifsq/core, wrapped as a reference model (loss: mean |x̂−x|). */
 async function coreBackbone(batch) {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { prepareWasmBackend } from './prepare.js';
 import { adamTrainer, convAutoencoder } from './reference-models.js';
-import { defaultWasmThreads, initWasmThreads, MAX_WASM_THREADS } from './threads.js';
+import { defaultWasmThreads, initWasmThreads, MAX_WASM_THREADS, wasmBackendStarted } from './threads.js';
 
 const coreDir = fileURLToPath(new URL('../../..', import.meta.url));
 const distIndex = new URL('../../../dist/backend/wasm/index.js', import.meta.url);
@@ -44,7 +44,7 @@ describe('wasm threads', () => {
       threads: 1,
       reason: "tfjs' threaded wasm script /nonexistent/tfjs-backend-wasm-threaded-simd.js does not exist",
     });
-    expect(tf.findBackend('wasm')).toBeNull(); // nothing was started
+    expect(wasmBackendStarted()).toBe(false); // nothing was started
   });
 
   it('rejects a thread count that is not a whole number ≥ 1', async () => {
@@ -52,7 +52,10 @@ describe('wasm threads', () => {
   });
 
   it('starts the wasm backend on two threads that train like the cpu backend, without leaking tensors', async () => {
+    await tf.setBackend('cpu');
     const info = await prepareWasmBackend({ threads: 2 });
+    expect(wasmBackendStarted()).toBe(true);
+    expect(tf.getBackend()).toBe('cpu'); // starting the threaded backend left the active backend alone
     expect(info).toEqual({ requested: 2, threads: 2, reason: '2 wasm threads' });
     const build = () => convAutoencoder({ batch: 4, size: 16, imageChannels: 1, channels: 16, multipliers: [1, 2], groups: 4 });
     const run = async (backend: string) => {

@@ -71,7 +71,7 @@ export async function initWasmThreads(requested: number, hooks: WasmThreadsHooks
   if (!Number.isInteger(requested) || requested < 1) {
     throw new Error(`wasm threads: expected a whole number ≥ 1, got ${String(requested)}`);
   }
-  if (tf.findBackend('wasm')) {
+  if (wasmBackendStarted()) {
     const threads = wasmModule.getThreadsCount();
     return { requested, threads, reason: `the wasm backend was already running with ${threads} thread(s) in this process` };
   }
@@ -136,6 +136,15 @@ function threadedScriptPath(): string {
   const require = createRequire(import.meta.url);
   const pkg = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   return join(pkg, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
+}
+
+/**
+ * Whether the wasm backend has started (or is starting), without starting it: `tf.findBackend` would start it, and
+ * not wait for it.
+ */
+export function wasmBackendStarted(): boolean {
+  const engine = tf.engine() as unknown as { registry: Record<string, unknown>; pendingBackendInit?: unknown; backendName?: string };
+  return 'wasm' in engine.registry || (engine.pendingBackendInit != null && engine.backendName === 'wasm');
 }
 
 /** The name of the active backend without initialising one (`tf.getBackend()` would). */
