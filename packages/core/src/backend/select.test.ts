@@ -38,6 +38,14 @@ describe('selectBackend', () => {
     );
   });
 
+  it('starts wasm on the requested threads and records the count in the info and the log', async () => {
+    const logger = recordingLogger();
+    const info = await selectBackend('auto', { training: true, logger, importModule: absent, wasmThreads: 2 });
+    expect(info).toMatchObject({ name: 'wasm', threads: 2 });
+    expect(info.reason).toMatch(/; 2 wasm threads$/);
+    expect(logger.lines.find((l) => l.level === 'info')?.fields).toMatchObject({ backend: 'wasm', threads: 2 });
+  });
+
   it('auto treats failing native imports as absent, logs why, and trains on the wasm path', async () => {
     const logger = recordingLogger();
     const tried: string[] = [];
