@@ -118,9 +118,8 @@ export async function selectBackend(choice: BackendChoice, options: SelectBacken
       logger?.debug(`${pkg} is not usable`, { package: pkg, why: result.why });
     }
     if (!chosen) {
-      const loaded = await loadWasmKernels(logger, options.wasmThreads);
-      const wasm = loaded.kernels;
-      threads = loaded.threads;
+      let wasm: string[];
+      ({ kernels: wasm, threads } = await loadWasmKernels(logger, options.wasmThreads));
       const decision = chooseCpuBackend(required, { wasm, cpu: kernelNames('cpu') });
       await activate(decision.name);
       chosen = {
@@ -131,9 +130,8 @@ export async function selectBackend(choice: BackendChoice, options: SelectBacken
     }
     info = chosen;
   } else if (choice === 'wasm') {
-    const loaded = await loadWasmKernels(logger, options.wasmThreads);
-    const wasm = loaded.kernels;
-    threads = loaded.threads;
+    let wasm: string[];
+    ({ kernels: wasm, threads } = await loadWasmKernels(logger, options.wasmThreads));
     if (wasm.length === 0) throw new Error("backend 'wasm' was requested but @tensorflow/tfjs-backend-wasm failed to load");
     await activate('wasm');
     const have = new Set(wasm);

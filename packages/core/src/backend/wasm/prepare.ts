@@ -28,8 +28,8 @@ const THREADS_KEY = Symbol.for('@ifsq/core.wasm.threads');
 /** Options of {@link prepareWasmBackend}. */
 export interface PrepareWasmOptions {
   /**
-   * XNNPACK threads of the wasm backend (see {@link initWasmThreads}); only honoured by the call that starts the
-   * backend. @default 1
+   * XNNPACK threads of the wasm backend (see {@link initWasmThreads}); only honoured before the backend starts.
+   * @default 1
    */
   threads?: number;
 }
@@ -44,11 +44,11 @@ export interface PrepareWasmOptions {
  * The gradient overrides are global (tfjs has one gradient registry): they stay exact on every backend and make
  * conv filter gradients ~17× faster on `cpu` too.
  *
- * @returns the thread count of the first call that asked for more than one thread (or 1 thread).
+ * @returns the threads asked for, the threads the backend runs (or will start with) and why.
  */
 export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Promise<WasmThreadsInfo> {
   const g = globalThis as unknown as Record<symbol, Promise<unknown> | undefined>;
-  let ready = g[READY_KEY] as Promise<void> | undefined;
+  let ready = g[READY_KEY];
   if (ready == null) {
     ready = (async () => {
       await import('@tensorflow/tfjs-backend-wasm');
@@ -66,17 +66,9 @@ export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Prom
     });
   }
   await ready;
-  const requested = options.threads ?? 1;
-  let threads = g[THREADS_KEY] as Promise<WasmThreadsInfo> | undefined;
-  if (threads == null || requested > 1) {
-    const previous = threads;
-    threads = (async () => {
-      const before = previous ? await previous : undefined;
-      if (before && before.threads > 1) return { ...before, requested };
-      return initWasmThreads(requested);
-    })();
-    g[THREADS_KEY] = threads;
-  }
+  // One start at a time: a call waits for the previous one, then sees whether the backend runs already.
+  const threads = (g[THREADS_KEY] ?? Promise.resolve()).then(() => initWasmThreads(options.threads ?? 1));
+  g[THREADS_KEY] = threads.catch(() => undefined);
   return threads;
 }
 

@@ -101,16 +101,16 @@ export async function initWasmThreads(requested: number, hooks: WasmThreadsHooks
   } finally {
     shim.restore();
   }
-  if (failure !== undefined) {
+  if (failure === undefined) {
+    shim.unrefWorkers();
+  } else {
     // tfjs keeps the backend factory after a failed start: the next `setBackend('wasm')` starts the stock binary.
     shim.terminateWorkers();
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     wasmModule.setThreadsCount(1);
-    if (previous && previous !== 'wasm') await tf.setBackend(previous);
-    return single(`wasm threads are unavailable (${failure}); running 1 thread`);
   }
-  shim.unrefWorkers();
   if (previous && previous !== 'wasm') await tf.setBackend(previous);
+  if (failure !== undefined) return single(`wasm threads are unavailable (${failure}); running 1 thread`);
   const threads = wasmModule.getThreadsCount();
   const capped = requested > MAX_WASM_THREADS ? ` (capped at the pool size ${MAX_WASM_THREADS})` : '';
   return { requested, threads, reason: `${threads} wasm threads${capped}` };
@@ -123,7 +123,6 @@ export async function initWasmThreads(requested: number, hooks: WasmThreadsHooks
  */
 function workerScriptProblem(): string | undefined {
   try {
-    const require = createRequire(import.meta.url);
     const bundle = readFileSync(require.resolve('@tensorflow/tfjs-backend-wasm'), 'utf8');
     if (bundle.includes(WORKER_LOADS_MAIN_SCRIPT.replaceAll('"', '\\"'))) return undefined;
     return `this tfjs-backend-wasm's pthread worker script has an unexpected shape (the Node shim was written for 4.22)`;
@@ -132,8 +131,9 @@ function workerScriptProblem(): string | undefined {
   }
 }
 
+const require = createRequire(import.meta.url);
+
 function threadedScriptPath(): string {
-  const require = createRequire(import.meta.url);
   const pkg = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   return join(pkg, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
 }
