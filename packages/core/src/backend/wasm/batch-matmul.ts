@@ -58,6 +58,14 @@ function fastBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
     return out;
   }
   const calls = new KernelCalls(backend as WasmBackendLike);
+  if (batchA === 1 && batchB === 1 && M < N) {
+    // XNNPACK packs the right operand on every call (weights gradients meet a fresh one each step), at a cost
+    // ∝ K·N that rivals the product when M is small; Cᵀ = op(B)ᵀ·op(A)ᵀ packs the narrower side instead.
+    const lhs = transposeB ? b : calls.transpose(b, swapLastTwo(rb));
+    const rhs = transposeA ? a : calls.transpose(a, swapLastTwo(ra));
+    const prodT = calls.matMul(calls.reshape(lhs, [N, K]), calls.reshape(rhs, [K, M]));
+    return calls.disposeExcept(calls.reshape(calls.transpose(prodT, [1, 0]), [...outBatch, M, N]));
+  }
   const A = transposeA ? calls.transpose(a, swapLastTwo(ra)) : a;
   const B = transposeB ? calls.transpose(b, swapLastTwo(rb)) : b;
   let out: tf.TensorInfo;

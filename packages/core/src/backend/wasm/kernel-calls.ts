@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { stockKernel } from './stock-kernels.js';
+import { fastTranspose } from './transpose-kernel.js';
 import type { TensorOps } from './tensor-ops.js';
 
 /** The parts of the wasm backend object the kernels touch. */
@@ -25,7 +26,10 @@ export class KernelCalls implements TensorOps<tf.TensorInfo> {
 
   /** Runs the stock wasm kernel `name` and records its output as an intermediate. */
   run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
-    const out = stockKernel(name).kernelFunc({ inputs, backend: this.#backend, attrs });
+    return this.#record(name, stockKernel(name).kernelFunc({ inputs, backend: this.#backend, attrs }));
+  }
+
+  #record(name: string, out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo {
     if (Array.isArray(out)) throw new Error(`wasm training path: kernel '${name}' returned several outputs`);
     this.#made.push(out);
     return out;
@@ -67,7 +71,7 @@ export class KernelCalls implements TensorOps<tf.TensorInfo> {
     return this.run('Reshape', { x }, { shape });
   }
   transpose(x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
-    return this.run('Transpose', { x }, { perm });
+    return this.#record('Transpose', fastTranspose({ inputs: { x }, backend: this.#backend, attrs: { perm } }));
   }
   matMul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
     return this.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });

@@ -155,6 +155,11 @@ describe('wasm BatchMatMul matches cpu', () => {
     { name: 'attention scores q·kᵀ (SIMD kernel)', a: [2, 4, 16, 8], b: [2, 4, 16, 8], tA: false, tB: true },
     { name: 'attention output p·v (SIMD kernel)', a: [8, 16, 16], b: [8, 16, 12], tA: false, tB: false },
     { name: 'attention gradient pᵀ·dy (SIMD kernel)', a: [8, 16, 13], b: [8, 16, 8], tA: true, tB: false },
+    { name: '2-D wider than tall, computed as Cᵀ', a: [3, 7], b: [7, 5], tA: false, tB: false },
+    { name: '2-D wider than tall, transposeA (weight gradient)', a: [64, 40], b: [64, 100], tA: true, tB: false },
+    { name: '2-D wider than tall, transposeB', a: [40, 64], b: [100, 64], tA: false, tB: true },
+    { name: '2-D wider than tall, both transposed', a: [64, 40], b: [100, 64], tA: true, tB: true },
+    { name: 'batch-1 operands wider than tall', a: [1, 64, 40], b: [1, 64, 100], tA: true, tB: false },
     { name: 'large batched both sides (split path)', a: [2, 128, 128], b: [2, 128, 64], tA: true, tB: false },
   ];
   for (const c of cases) {

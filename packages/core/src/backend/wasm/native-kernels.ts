@@ -29,6 +29,7 @@ interface NativeExports {
     transA: number,
     transB: number,
   ): void;
+  transpose_f32(x: number, y: number, shape: number, perm: number, rank: number): number;
   exp_f32(x: number, out: number, count: number): void;
   group_norm_scratch_bytes(c: number): number;
   group_norm_forward(
@@ -287,6 +288,28 @@ export class NativeKernels {
     new Float32Array(heap, pb, b.length).set(b);
     this.#x.batch_matmul(pa, pb, pc, ps, d.batch, d.batchA, d.batchB, d.m, d.k, d.n, d.transposeA ? 1 : 0, d.transposeB ? 1 : 0);
     out.set(new Float32Array(this.#x.memory.buffer, pc, out.length));
+  }
+
+  /**
+   * `out = transpose(x, perm)` for a row-major tensor of 4-byte elements (float32 or int32; bits are moved as
+   * they are) of the given shape, rank ≤ 8. Size-1 axes and axes that stay adjacent are best merged first (see
+   * `simplifyTranspose`), but any valid permutation works.
+   */
+  transpose(x: Float32Array | Int32Array, shape: readonly number[], perm: readonly number[], out: Float32Array | Int32Array): void {
+    const rank = shape.length;
+    const size = shape.reduce((p, d) => p * d, 1);
+    if (rank > 8 || perm.length !== rank) throw new Error(`transpose: rank ${rank} with perm [${perm.join(',')}] (rank ≤ 8 expected)`);
+    if (x.length < size || out.length < size) {
+      throw new Error(`transpose: x has ${x.length} and out ${out.length} elements, expected ${size}`);
+    }
+    const [px, py, pdims] = this.#regions([size * 4, size * 4, 2 * rank * 4]);
+    const heap = this.#x.memory.buffer;
+    new Float32Array(heap, px, size).set(new Float32Array(x.buffer, x.byteOffset, size));
+    const dims = new Int32Array(heap, pdims, 2 * rank);
+    dims.set(shape);
+    dims.set(perm, rank);
+    if (this.#x.transpose_f32(px, py, pdims, pdims + rank * 4, rank) !== 0) throw new Error(`transpose: rank ${rank} out of range`);
+    new Float32Array(out.buffer, out.byteOffset, size).set(new Float32Array(this.#x.memory.buffer, py, size));
   }
 }
 

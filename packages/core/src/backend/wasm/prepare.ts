@@ -5,6 +5,7 @@ import { registerConvKernels } from './conv-kernels.js';
 import { registerSharedIdentity } from './identity-kernel.js';
 import { registerReduceKernels } from './reduce-kernels.js';
 import { registerResizeNearestGradient } from './resize-gradient.js';
+import { registerFastTranspose } from './transpose-kernel.js';
 import { initWasmThreads, type WasmThreadsInfo } from './threads.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
 
@@ -16,6 +17,7 @@ const TRAINING_KERNELS = [
   'Identity',
   'Mean',
   'Sum',
+  'Transpose',
   'UnsortedSegmentSum',
 ] as const;
 
@@ -59,6 +61,7 @@ export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Prom
       registerUnsortedSegmentSum();
       registerSharedIdentity();
       registerReduceKernels();
+      registerFastTranspose();
     })();
     g[READY_KEY] = ready;
     ready.catch(() => {
