@@ -31,6 +31,8 @@ interface NativeExports {
   ): void;
   transpose_f32(x: number, y: number, shape: number, perm: number, rank: number): number;
   exp_f32(x: number, out: number, count: number): void;
+  gelu_forward(x: number, y: number, count: number, variant: number): void;
+  gelu_backward(dy: number, x: number, dx: number, count: number, variant: number): void;
   group_norm_scratch_bytes(c: number): number;
   group_norm_forward(
     x: number,
@@ -206,6 +208,30 @@ export class NativeKernels {
     this.#put(px, x);
     this.#x.exp_f32(px, po, x.length);
     this.#get(po, out.subarray(0, x.length));
+  }
+
+  /**
+   * `out[i] = GELU(x[i])`, `variant` 0 the erf form `x·Φ(x)`, 1 the tanh form `x·σ(2√(2/π)(x + 0.044715x³))`:
+   * within a few float32 ulp relative of the exact values, also for x ≪ 0 (see `native/src/gelu.c`). `out` may be `x`.
+   */
+  geluForward(x: Float32Array, out: Float32Array, variant: 0 | 1): void {
+    checkLengths('geluForward', x.length, { out });
+    const [p] = this.#regions([x.length * 4]);
+    this.#put(p, x);
+    this.#x.gelu_forward(p, p, x.length, variant);
+    this.#get(p, out.subarray(0, x.length));
+  }
+
+  /** `dx[i] = dy[i]·GELU'(x[i])` for the {@link NativeKernels.geluForward} variant. `dx` may be `dy`. */
+  geluBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, variant: 0 | 1): void {
+    checkLengths('geluBackward', x.length, { dy, dx });
+    const n = x.length;
+    // dx overwrites dy in place (the kernel reads each element before writing it).
+    const [pd, px] = this.#regions([n * 4, n * 4]);
+    this.#put(pd, dy.subarray(0, n));
+    this.#put(px, x);
+    this.#x.gelu_backward(pd, px, pd, n, variant);
+    this.#get(pd, dx.subarray(0, n));
   }
 
   /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from '../../optim/adamw.js';
+import { fusedGelu, fusedGeluAvailable } from './gelu.js';
 import { fusedLayerNorm, fusedLayerNormAvailable } from './layer-norm.js';
 import type { prepareWasmBackend } from './prepare.js';
 import { seededNormal } from './seeded-normal.js';
@@ -244,7 +245,10 @@ export function transformerBlock(options: TransformerBlockOptions = {}): Referen
     const v = tf.mean(tf.square(d), -1, true);
     return tf.add(tf.mul(tf.mul(d, tf.rsqrt(tf.add(v, 1e-5))), g), b);
   };
-  const gelu = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+  const gelu = (x: tf.Tensor) =>
+    trainingPathInstalled() && fusedGeluAvailable()
+      ? fusedGelu(x, 'erf')
+      : tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
   const dense = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b);
   const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, Dh]), [0, 2, 1, 3]);
   const forward = (x: tf.Tensor) => {

@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs';
+import { geluBackward, geluForward, type GeluForm } from './gelu-math.js';
+import type { WasmBackendLike } from './kernel-calls.js';
+import { nativeKernels } from './native-kernels.js';
+
+/** Kernel name of the fused GELU forward: input `x`, attr `approximate` (tanh form when true); output `y`. */
+export const GELU_KERNEL = 'IfsqGelu';
+/** Kernel name of its backward: inputs `dy, x`, attr `approximate`; output `dx`. */
+export const GELU_GRAD_KERNEL = 'IfsqGeluGrad';
+
+/**
+ * Backends that get the fused kernels: on `wasm` the SIMD C kernels of `packages/core/native` (the float64 JS loops
+ * of `gelu-math.ts` when WebAssembly SIMD is unavailable), on `cpu` the JS loops.
+ */
+const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
+
+interface GeluAttrs {
+  approximate: boolean;
+}
+
+/** The parts of the tfjs-cpu backend object the kernels touch. */
+interface CpuBackendLike extends tf.KernelBackend {
+  data: { get(dataId: tf.DataId): { values: tf.backend_util.BackendValues } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.backend_util.BackendValues): tf.TensorInfo;
+}
+
+/** Allocates a float32 output like `like` and reads float32 values on whichever of the two backends runs the kernel. */
+interface Io {
+  /** Allocates the output (on wasm an allocation may grow the heap and detach earlier views: call it first). */
+  output(like: tf.TensorInfo): tf.TensorInfo;
+  /** The values of an input or of the output. */
+  view(t: tf.TensorInfo): Float32Array;
+}
+
+function ioFor(backend: tf.KernelBackend): Io {
+  if ('typedArrayFromHeap' in backend) {
+    const wasm = backend as WasmBackendLike;
+    return {
+      output: (like) => wasm.makeOutput(like.shape, 'float32'),
+      view: (t) => wasm.typedArrayFromHeap(t) as Float32Array,
+    };
+  }
+  const cpu = backend as CpuBackendLike;
+  return {
+    output: (like) => cpu.makeTensorInfo(like.shape, 'float32', new Float32Array(tf.util.sizeFromShape(like.shape))),
+    view: (t) => cpu.data.get(t.dataId).values as Float32Array,
+  };
+}
+
+function checkFloat32(kernel: string, name: string, t: tf.TensorInfo): void {
+  if (t.dtype !== 'float32') throw new Error(`${kernel}: expected float32 '${name}', got ${t.dtype}`);
+}
+
+const formOf = (attrs: GeluAttrs): GeluForm => (attrs.approximate ? 'tanh' : 'erf');
+
+function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  checkFloat32(GELU_KERNEL, 'x', x);
+  const kb = backend as tf.KernelBackend;
+  const io = ioFor(kb);
+  const y = io.output(x);
+  const form = formOf(attrs as unknown as GeluAttrs);
+  const native = 'typedArrayFromHeap' in kb ? nativeKernels() : undefined;
+  if (native) native.geluForward(io.view(x), io.view(y), form === 'tanh' ? 1 : 0);
+  else geluForward(io.view(x), io.view(y), form);
+  return y;
+}
+
+function backwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+  checkFloat32(GELU_GRAD_KERNEL, 'x', x);
+  checkFloat32(GELU_GRAD_KERNEL, 'dy', dy);
+  if (!tf.util.arraysEqual(dy.shape, x.shape)) {
+    throw new Error(`${GELU_GRAD_KERNEL}: 'dy' [${dy.shape.join(',')}] must have the shape of 'x' [${x.shape.join(',')}]`);
+  }
+  const kb = backend as tf.KernelBackend;
+  const io = ioFor(kb);
+  const dx = io.output(x);
+  const form = formOf(attrs as unknown as GeluAttrs);
+  const native = 'typedArrayFromHeap' in kb ? nativeKernels() : undefined;
+  if (native) native.geluBackward(io.view(dy), io.view(x), io.view(dx), form === 'tanh' ? 1 : 0);
+  else geluBackward(io.view(dy), io.view(x), io.view(dx), form);
+  return dx;
+}
+
+/** Registers the fused GELU kernels for `cpu` and `wasm` (idempotent; the registry is global). */
+export function registerGeluKernels(): void {
+  for (const backendName of FUSED_BACKENDS) {
+    for (const [kernelName, kernelFunc] of [
+      [GELU_KERNEL, forwardKernel],
+      [GELU_GRAD_KERNEL, backwardKernel],
+    ] as const) {
+      if (!tf.getKernel(kernelName, backendName)) {
+        tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+      }
+    }
+  }
+}
+
+let fusionEnabled = true;
+
+/**
+ * Turns the fused GELU kernels on or off process-wide (for benchmarks and A/B checks); when off,
+ * {@link fusedGeluAvailable} is false and callers use the op graph.
+ *
+ * @param enabled whether {@link fusedGeluAvailable} may report true. @default true (initial state)
+ */
+export function setGeluFusion(enabled: boolean): void {
+  fusionEnabled = enabled;
+}
+
+/** Whether the fused GELU kernels run on the current backend (fusion enabled, backend `cpu` or `wasm`). */
+export function fusedGeluAvailable(): boolean {
+  if (!fusionEnabled) return false;
+  if (!(FUSED_BACKENDS as readonly string[]).includes(tf.getBackend())) return false;
+  registerGeluKernels();
+  return true;
+}
+
+/**
+ * Fused GELU: one kernel call forward and one backward instead of ~10 elementwise ops each way. `'erf'`:
+ * `x·Φ(x) = ½x(1 + erf(x/√2))`; `'tanh'`: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`. Accurate to a few float32 ulp
+ * relative, also for x ≪ 0 where the op graph's `1 + erf` cancels. Call only when {@link fusedGeluAvailable} is true.
+ *
+ * @param x float32 tensor of any shape.
+ * @param variant formula. @default 'erf'
+ */
+export function fusedGelu<T extends tf.Tensor>(x: T, variant: GeluForm = 'erf'): T {
+  if (variant !== 'erf' && variant !== 'tanh') {
+    throw new Error(`fusedGelu: unknown variant "${String(variant)}", expected 'erf' or 'tanh'`);
+  }
+  const attrs = { approximate: variant === 'tanh' };
+  const op = tf.customGrad(((xIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = tf.engine().runKernel(GELU_KERNEL, { x: xIn }, attrs) as tf.Tensor;
+    save([xIn]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(GELU_GRAD_KERNEL, { dy, x: saved[0] }, attrs) as tf.Tensor,
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as T;
+}
