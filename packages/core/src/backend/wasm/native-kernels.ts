@@ -68,6 +68,7 @@ interface NativeExports {
     g: number,
     silu: number,
   ): void;
+  sum_middle(x: number, out: number, scratch: number, outer: number, mid: number, inner: number, divisor: number): void;
 }
 
 /** Shape of one batched product for {@link NativeKernels.batchMatMul}. */
@@ -128,6 +129,16 @@ export interface GroupNormBackwardOutputs {
   dgamma: Float32Array;
   /** `[C]` gradient of the shift. */
   dbeta: Float32Array;
+}
+
+/** Shape `[outer, mid, inner]` of a reduction over the middle axis for {@link NativeKernels.sumMiddle}. */
+export interface SumMiddleDims {
+  /** Product of the kept leading axes (1 when none). */
+  outer: number;
+  /** Product of the reduced axes. */
+  mid: number;
+  /** Product of the kept trailing axes. */
+  inner: number;
 }
 
 const align = (bytes: number) => (bytes + 15) & ~15;
@@ -336,6 +347,21 @@ export class NativeKernels {
     dims.set(perm, rank);
     if (this.#x.transpose_f32(px, py, pdims, pdims + rank * 4, rank) !== 0) throw new Error(`transpose: rank ${rank} out of range`);
     new Float32Array(out.buffer, out.byteOffset, size).set(new Float32Array(this.#x.memory.buffer, py, size));
+  }
+
+  /**
+   * `out[o·inner + i] = (Σ_m x[(o·mid + m)·inner + i]) / divisor` for `x` of shape `[outer, mid, inner]`: Sum
+   * (`divisor` 1) or Mean over the middle axis, accumulated in float64 and rounded to float32 once.
+   */
+  sumMiddle(x: Float32Array, dims: SumMiddleDims, out: Float32Array, divisor = 1): void {
+    const { outer, mid, inner } = dims;
+    const size = outer * mid * inner;
+    checkLengths('sumMiddle', size, { x });
+    checkLengths('sumMiddle', outer * inner, { out });
+    const [px, po, ps] = this.#regions([size * 4, outer * inner * 4, inner * 8]);
+    this.#put(px, x.subarray(0, size));
+    this.#x.sum_middle(px, po, ps, outer, mid, inner, divisor);
+    this.#get(po, out.subarray(0, outer * inner));
   }
 }
 

@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './kernel-calls.js';
+import { nativeKernels, type SumMiddleDims } from './native-kernels.js';
 import { captureStockKernel, stockKernel } from './stock-kernels.js';
 
-/**
- * Sums `x` over arbitrary `axes` in one pass over the wasm heap, without the full transpose tfjs-wasm makes
- * whenever the axes are not the innermost ones (bias gradients reduce the leading `[B, H, W]` axes, GroupNorm the
- * middle ones). Adjacent axes of the same kind are merged; the innermost merged run is the tight loop.
- */
-function reduceSumInto(x: Float32Array, shape: readonly number[], reduced: readonly boolean[], out: Float32Array): void {
+/** Shape with size-1 axes dropped and adjacent axes of the same kind (reduced or kept) merged. */
+interface MergedAxes {
+  dims: number[];
+  red: boolean[];
+}
+
+function mergeAxes(shape: readonly number[], reduced: readonly boolean[]): MergedAxes {
   const dims: number[] = [];
   const red: boolean[] = [];
   shape.forEach((d, i) => {
@@ -18,6 +20,27 @@ function reduceSumInto(x: Float32Array, shape: readonly number[], reduced: reado
       red.push(reduced[i]);
     }
   });
+  return { dims, red };
+}
+
+/**
+ * `[outer, mid, inner]` when the merged pattern is `[kept?, reduced, kept]` (the native kernel's shape), else
+ * `undefined`.
+ */
+function middlePattern({ dims, red }: MergedAxes): SumMiddleDims | undefined {
+  const n = dims.length;
+  if (n === 2 && red[0] && !red[1]) return { outer: 1, mid: dims[0], inner: dims[1] };
+  if (n === 3 && !red[0] && red[1] && !red[2]) return { outer: dims[0], mid: dims[1], inner: dims[2] };
+  return undefined;
+}
+
+/**
+ * Sums `x` over arbitrary `axes` in one pass over the wasm heap, without the full transpose tfjs-wasm makes
+ * whenever the axes are not the innermost ones (bias gradients reduce the leading `[B, H, W]` axes, GroupNorm the
+ * middle ones). Adjacent axes of the same kind are merged; the innermost merged run is the tight loop. The JS
+ * fallback when the native kernels are unavailable or the pattern is not `[kept?, reduced, kept]`.
+ */
+function reduceSumInto(x: Float32Array, { dims, red }: MergedAxes, out: Float32Array): void {
   out.fill(0);
   if (dims.length === 0) {
     out[0] = x[0];
@@ -68,11 +91,17 @@ function makeReduce(name: 'Sum' | 'Mean'): tf.KernelFunc {
     const shape = keepDims ? x.shape.map((d, i) => (reduced[i] ? 1 : d)) : kept;
     const out = wasm.makeOutput(shape, 'float32');
     const view = wasm.typedArrayFromHeap(out) as Float32Array;
-    reduceSumInto(wasm.typedArrayFromHeap(x) as Float32Array, x.shape, reduced, view);
-    if (name === 'Mean') {
-      const count = axes.reduce((p, a) => p * x.shape[a], 1);
-      for (let i = 0; i < view.length; i++) view[i] /= count;
+    const xs = wasm.typedArrayFromHeap(x) as Float32Array;
+    const merged = mergeAxes(x.shape, reduced);
+    const count = axes.reduce((p, a) => p * x.shape[a], 1);
+    const middle = middlePattern(merged);
+    const native = middle && nativeKernels();
+    if (native && middle) {
+      native.sumMiddle(xs, middle, view, name === 'Mean' ? count : 1);
+      return out;
     }
+    reduceSumInto(xs, merged, view);
+    if (name === 'Mean') for (let i = 0; i < view.length; i++) view[i] /= count;
     return out;
   };
 }
