@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelCalls, type WasmBackendLike } from './kernel-calls.js';
+import { threadedGemm } from './native-gemm.js';
 import { nativeKernels } from './native-kernels.js';
 import { captureStockKernel, stockKernel } from './stock-kernels.js';
 
@@ -8,6 +9,9 @@ import { captureStockKernel, stockKernel } from './stock-kernels.js';
  * into many 2-D XNNPACK calls costs more in operator setup than it saves.
  */
 export const SMALL_BATCHED_PRODUCT = 1 << 20;
+
+/** Work (batch·m·k·n) from which a product runs on the {@link threadedGemm} when it is started. */
+export const MIN_THREADED_GEMM = 1 << 15;
 
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
@@ -44,6 +48,23 @@ function fastBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const batchA = size(a.shape.slice(0, -2));
   const batchB = size(b.shape.slice(0, -2));
   const outBatch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const gemm = threadedGemm();
+  const batch = Math.max(batchA, batchB);
+  if (gemm && batch * M * K * N >= MIN_THREADED_GEMM && (batchA === batchB || batchA === 1 || batchB === 1)) {
+    const wasm = backend as WasmBackendLike;
+    const out = wasm.makeOutput([...outBatch, M, N], 'float32');
+    // A batch on the left only, stored row by row, is one tall product.
+    const fold = batchB === 1 && !transposeA;
+    gemm.multiply(
+      wasm.typedArrayFromHeap(a) as Float32Array,
+      wasm.typedArrayFromHeap(b) as Float32Array,
+      wasm.typedArrayFromHeap(out) as Float32Array,
+      fold
+        ? { m: batchA * M, k: K, n: N, transposeB }
+        : { batch, batchA, batchB, m: M, k: K, n: N, transposeA, transposeB },
+    );
+    return out;
+  }
   if (batchA > 1 && batchB > 1 && M * K * N < SMALL_BATCHED_PRODUCT) {
     const native = nativeKernels();
     if (!native || batchA !== batchB) return stock.kernelFunc(args) as tf.TensorInfo;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingWasmKernels, prepareWasmBackend, wasmTrainingKernels } from './index.js';
+import { setThreadedGemm, threadedGemm } from './native-gemm.js';
 import { closeness, seededNormal, valuesOn } from './test-helpers.js';
 
 type Pad = 'same' | 'valid' | number[][];
@@ -141,7 +142,16 @@ describe('conv gradient overrides', () => {
   });
 });
 
-describe('wasm BatchMatMul matches cpu', () => {
+describe.each([
+  ['on the threaded SIMD GEMM', true],
+  ['on XNNPACK', false],
+])('wasm BatchMatMul %s matches cpu', (_, gemm) => {
+  beforeAll(() => setThreadedGemm(gemm));
+  afterAll(() => setThreadedGemm(true));
+  it(gemm ? 'has the GEMM started' : 'has the GEMM switched off', () => {
+    expect(threadedGemm() !== undefined).toBe(gemm);
+  });
+
   const cases: Array<{ name: string; a: number[]; b: number[]; tA: boolean; tB: boolean }> = [
     { name: '2-D', a: [5, 7], b: [7, 3], tA: false, tB: false },
     { name: '2-D transposeA', a: [7, 5], b: [7, 3], tA: true, tB: false },
@@ -161,6 +171,9 @@ describe('wasm BatchMatMul matches cpu', () => {
     { name: '2-D wider than tall, both transposed', a: [64, 40], b: [100, 64], tA: true, tB: true },
     { name: 'batch-1 operands wider than tall', a: [1, 64, 40], b: [1, 64, 100], tA: true, tB: false },
     { name: 'large batched both sides (split path)', a: [2, 128, 128], b: [2, 128, 64], tA: true, tB: false },
+    { name: 'large batched left, shared right (one tall product)', a: [3, 40, 64], b: [64, 50], tA: false, tB: false },
+    { name: 'large batched left, shared right, transposeA', a: [3, 64, 40], b: [50, 64], tA: true, tB: true },
+    { name: 'large shared left, batched right', a: [40, 64], b: [3, 64, 50], tA: false, tB: false },
   ];
   for (const c of cases) {
     it(c.name, async () => {

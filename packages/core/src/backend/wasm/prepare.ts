@@ -6,6 +6,7 @@ import { registerSharedIdentity } from './identity-kernel.js';
 import { registerReduceKernels } from './reduce-kernels.js';
 import { registerResizeNearestGradient } from './resize-gradient.js';
 import { registerFastTranspose } from './transpose-kernel.js';
+import { startThreadedGemm } from './native-gemm.js';
 import { initWasmThreads, type WasmThreadsInfo } from './threads.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
 
@@ -70,7 +71,11 @@ export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Prom
   }
   await ready;
   // One start at a time: a call waits for the previous one, then sees whether the backend runs already.
-  const threads = (g[THREADS_KEY] ?? Promise.resolve()).then(() => initWasmThreads(options.threads ?? 1));
+  const threads = (g[THREADS_KEY] ?? Promise.resolve()).then(async () => {
+    const info = await initWasmThreads(options.threads ?? 1);
+    await startThreadedGemm(info.threads);
+    return info;
+  });
   g[THREADS_KEY] = threads.catch(() => undefined);
   return threads;
 }

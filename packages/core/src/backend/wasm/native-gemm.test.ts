@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GemmDims, MAX_GEMM_THREADS, ThreadedGemm } from './native-gemm.js';
+import { seededNormal } from './test-helpers.js';
+
+/** Products in float64 straight from the definition, reading operands as stored (transposed or not, shared or not). */
+function reference(a: Float32Array, b: Float32Array, d: GemmDims): Float64Array {
+  const { m, k, n } = d;
+  const batch = d.batch ?? 1;
+  const offA = (d.batchA ?? batch) === 1 ? 0 : m * k;
+  const offB = (d.batchB ?? batch) === 1 ? 0 : k * n;
+  const out = new Float64Array(batch * m * n);
+  for (let p = 0; p < batch; p++)
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let q = 0; q < k; q++) {
+          const av = d.transposeA ? a[p * offA + q * m + i] : a[p * offA + i * k + q];
+          const bv = d.transposeB ? b[p * offB + j * k + q] : b[p * offB + q * n + j];
+          s += av * bv;
+        }
+        out[p * m * n + i * n + j] = s;
+      }
+  return out;
+}
+
+const cases: Array<[string, GemmDims]> = [
+  ['one register tile with ragged edges', { m: 5, k: 3, n: 9 }],
+  ['rows split across threads, transposed left operand', { m: 37, k: 300, n: 29, transposeA: true }],
+  ['K longer than one K block, transposed right operand', { m: 100, k: 513, n: 70, transposeB: true }],
+  ['columns split across threads, both transposed', { m: 7, k: 260, n: 300, transposeA: true, transposeB: true }],
+  ['more columns than one column block', { m: 13, k: 17, n: 600 }],
+  ['a batch of products split across threads', { batch: 3, m: 20, k: 33, n: 17 }],
+  ['a batch sharing its left operand', { batch: 5, batchA: 1, m: 12, k: 40, n: 19, transposeB: true }],
+  ['a batch sharing its right operand', { batch: 4, batchB: 1, m: 30, k: 40, n: 19, transposeA: true }],
+];
+
+describe('ThreadedGemm', () => {
+  const pools: ThreadedGemm[] = [];
+  beforeAll(async () => {
+    for (const t of [1, 2, 3]) pools.push((await ThreadedGemm.start(t))!);
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.dispose()));
+  });
+
+  it('starts on the threads asked for, with fused multiply-add on this Node', () => {
+    expect(pools.map((p) => p.threads)).toEqual([1, 2, 3]);
+    expect(pools.every((p) => p.fma)).toBe(true);
+  });
+
+  for (const [name, d] of cases) {
+    it(`matches a float64 reference: ${name}`, () => {
+      const batch = d.batch ?? 1;
+      const a = seededNormal([(d.batchA ?? batch) * d.m * d.k], `a ${name}`);
+      const b = seededNormal([(d.batchB ?? batch) * d.k * d.n], `b ${name}`);
+      const expected = reference(a, b, d);
+      const results = pools.map((pool) => {
+        const out = new Float32Array(batch * d.m * d.n).fill(Number.NaN);
+        pool.multiply(a, b, out, d);
+        return out;
+      });
+      // Float32 sums of k products: error grows like √k·ε·Σ|aᵢbᵢ|; the operands are standard normal.
+      const tolerance = 4 * Math.sqrt(d.k) * 2 ** -24 * Math.sqrt(d.k) + 1e-6;
+      for (let i = 0; i < expected.length; i++) {
+        if (!(Math.abs(results[0][i] - expected[i]) <= tolerance)) {
+          expect.fail(`element ${i}: ${results[0][i]} vs ${expected[i]} (tolerance ${tolerance})`);
+        }
+      }
+      // Every element is summed in the same order on any number of threads.
+      expect(Array.from(results[1])).toEqual(Array.from(results[0]));
+      expect(Array.from(results[2])).toEqual(Array.from(results[0]));
+    });
+  }
+
+  it('writes zeros for an empty inner dimension and nothing for empty products', () => {
+    const out = new Float32Array(12).fill(7);
+    pools[1].multiply(new Float32Array(0), new Float32Array(0), out, { m: 3, k: 0, n: 4 });
+    expect(Array.from(out)).toEqual(new Array(12).fill(0));
+    pools[1].multiply(new Float32Array(0), new Float32Array(6), new Float32Array(0), { m: 0, k: 3, n: 2 });
+  });
+
+  it('names the operand that is too short and the expected size', () => {
+    expect(() => pools[0].multiply(new Float32Array(5), new Float32Array(6), new Float32Array(4), { m: 2, k: 3, n: 2 })).toThrow(
+      /'a' has 5 floats, expected 6 for 1×\[2×3\]·\[3×2\]/,
+    );
+    expect(() =>
+      pools[0].multiply(new Float32Array(12), new Float32Array(12), new Float32Array(8), { batch: 2, batchA: 3, m: 2, k: 3, n: 2 }),
+    ).toThrow(/batchA is 3, expected 1 or 2/);
+  });
+
+  it('rejects thread counts outside 1…8', async () => {
+    await expect(ThreadedGemm.start(0)).rejects.toThrow(/from 1 to 8, got 0/);
+    await expect(ThreadedGemm.start(MAX_GEMM_THREADS + 1)).rejects.toThrow(/got 9/);
+  });
+
+  it('refuses work once disposed', async () => {
+    const pool = (await ThreadedGemm.start(2))!;
+    await pool.dispose();
+    expect(() => pool.multiply(new Float32Array(1), new Float32Array(1), new Float32Array(1), { m: 1, k: 1, n: 1 })).toThrow(/disposed/);
+  });
+});
