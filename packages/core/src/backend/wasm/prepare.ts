@@ -5,6 +5,7 @@ import { registerConvKernels } from './conv-kernels.js';
 import { registerSharedIdentity } from './identity-kernel.js';
 import { registerReduceKernels } from './reduce-kernels.js';
 import { registerResizeNearestGradient } from './resize-gradient.js';
+import { registerSliceKernels } from './slice-kernel.js';
 import { registerFastTranspose } from './transpose-kernel.js';
 import { startThreadedGemm } from './native-gemm.js';
 import { initWasmThreads, type WasmThreadsInfo } from './threads.js';
@@ -17,6 +18,9 @@ const TRAINING_KERNELS = [
   'Conv2DBackpropInput',
   'Identity',
   'Mean',
+  'Slice',
+  'SplitV',
+  'StridedSlice',
   'Sum',
   'Transpose',
   'UnsortedSegmentSum',
@@ -63,6 +67,7 @@ export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Prom
       registerSharedIdentity();
       registerReduceKernels();
       registerFastTranspose();
+      registerSliceKernels();
     })();
     g[READY_KEY] = ready;
     ready.catch(() => {
