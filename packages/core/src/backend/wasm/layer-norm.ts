@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './kernel-calls.js';
 import { layerNormBackward, layerNormForward } from './layer-norm-math.js';
+import { nativeKernels, type NativeKernels } from './native-kernels.js';
 
 /** Kernel name of the fused LayerNorm forward: inputs `x, gamma, beta`; outputs `y, mean, rstd`. */
 export const LAYER_NORM_KERNEL = 'IfsqLayerNorm';
 /** Kernel name of its backward: inputs `dy, x, gamma, mean, rstd`; outputs `dx, dgamma, dbeta`. */
 export const LAYER_NORM_GRAD_KERNEL = 'IfsqLayerNormGrad';
 
-/** Backends that get the fused kernels (plain JS over their typed arrays). */
+/**
+ * Backends that get the fused kernels: on `wasm` the SIMD C kernels of `packages/core/native` (the JS loops of
+ * `layer-norm-math.ts` when WebAssembly SIMD is unavailable), on `cpu` the JS loops over the backend's arrays.
+ */
 const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
 
 interface LayerNormAttrs {
@@ -26,6 +30,8 @@ interface Io {
   outputs(shapes: number[][]): tf.TensorInfo[];
   /** The values of an input or of an output from {@link Io.outputs}. */
   view(t: tf.TensorInfo): Float32Array;
+  /** The SIMD kernels to run on (wasm backend with WebAssembly SIMD), else `undefined` for the JS loops. */
+  native: NativeKernels | undefined;
 }
 
 function ioFor(backend: tf.KernelBackend): Io {
@@ -34,6 +40,7 @@ function ioFor(backend: tf.KernelBackend): Io {
     return {
       outputs: (shapes) => shapes.map((s) => wasm.makeOutput(s, 'float32')),
       view: (t) => wasm.typedArrayFromHeap(t) as Float32Array,
+      native: nativeKernels(),
     };
   }
   const cpu = backend as CpuBackendLike;
@@ -41,6 +48,7 @@ function ioFor(backend: tf.KernelBackend): Io {
     outputs: (shapes) =>
       shapes.map((s) => cpu.makeTensorInfo(s, 'float32', new Float32Array(tf.util.sizeFromShape(s)))),
     view: (t) => cpu.data.get(t.dataId).values as Float32Array,
+    native: undefined,
   };
 }
 
@@ -60,7 +68,9 @@ function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0])
   const io = ioFor(backend as tf.KernelBackend);
   const [y, mean, rstd] = io.outputs([x.shape, [rows], [rows]]);
   const v = io.view;
-  layerNormForward(rows, d, v(x), v(gamma), v(beta), (attrs as unknown as LayerNormAttrs).eps, v(y), v(mean), v(rstd));
+  const { eps } = attrs as unknown as LayerNormAttrs;
+  if (io.native) io.native.layerNormForward({ rows, d }, v(x), v(gamma), v(beta), eps, { y: v(y), mean: v(mean), rstd: v(rstd) });
+  else layerNormForward(rows, d, v(x), v(gamma), v(beta), eps, v(y), v(mean), v(rstd));
   return [y, mean, rstd];
 }
 
@@ -70,7 +80,13 @@ function backwardKernel({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.T
   const io = ioFor(backend as tf.KernelBackend);
   const [dx, dgamma, dbeta] = io.outputs([x.shape, [d], [d]]);
   const v = io.view;
-  layerNormBackward(rows, d, v(dy), v(x), v(gamma), v(mean), v(rstd), v(dx), v(dgamma), v(dbeta));
+  if (io.native) {
+    io.native.layerNormBackward(
+      { rows, d },
+      { dy: v(dy), x: v(x), gamma: v(gamma), mean: v(mean), rstd: v(rstd) },
+      { dx: v(dx), dgamma: v(dgamma), dbeta: v(dbeta) },
+    );
+  } else layerNormBackward(rows, d, v(dy), v(x), v(gamma), v(mean), v(rstd), v(dx), v(dgamma), v(dbeta));
   return [dx, dgamma, dbeta];
 }
 

@@ -69,6 +69,20 @@ interface NativeExports {
     silu: number,
   ): void;
   sum_middle(x: number, out: number, scratch: number, outer: number, mid: number, inner: number, divisor: number): void;
+  layer_norm_forward(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  layer_norm_backward(
+    dy: number,
+    x: number,
+    gamma: number,
+    mean: number,
+    rstd: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    scratch: number,
+    rows: number,
+    d: number,
+  ): void;
 }
 
 /** Shape of one batched product for {@link NativeKernels.batchMatMul}. */
@@ -139,6 +153,48 @@ export interface SumMiddleDims {
   mid: number;
   /** Product of the kept trailing axes. */
   inner: number;
+}
+
+/** Rows and width of a LayerNorm over the last axis, for {@link NativeKernels.layerNormForward}. */
+export interface LayerNormDims {
+  /** Product of the leading axes. */
+  rows: number;
+  /** Size of the normalised last axis. */
+  d: number;
+}
+
+/** Outputs of {@link NativeKernels.layerNormForward}. */
+export interface LayerNormForwardOutputs {
+  /** `[rows·d]` `γ·x̂ + β`. */
+  y: Float32Array;
+  /** `[rows]` row means. */
+  mean: Float32Array;
+  /** `[rows]` `1/√(σ² + eps)`. */
+  rstd: Float32Array;
+}
+
+/** Inputs of {@link NativeKernels.layerNormBackward}: the upstream gradient and what the forward saved. */
+export interface LayerNormBackwardInputs {
+  /** `[rows·d]` gradient of the output. */
+  dy: Float32Array;
+  /** `[rows·d]` the forward's input. */
+  x: Float32Array;
+  /** `[d]` scale. */
+  gamma: Float32Array;
+  /** `[rows]` from the forward. */
+  mean: Float32Array;
+  /** `[rows]` from the forward. */
+  rstd: Float32Array;
+}
+
+/** Outputs of {@link NativeKernels.layerNormBackward}. */
+export interface LayerNormBackwardOutputs {
+  /** `[rows·d]` gradient of the input. */
+  dx: Float32Array;
+  /** `[d]` gradient of the scale. */
+  dgamma: Float32Array;
+  /** `[d]` gradient of the shift. */
+  dbeta: Float32Array;
 }
 
 const align = (bytes: number) => (bytes + 15) & ~15;
@@ -362,6 +418,59 @@ export class NativeKernels {
     this.#put(px, x.subarray(0, size));
     this.#x.sum_middle(px, po, ps, outer, mid, inner, divisor);
     this.#get(po, out.subarray(0, outer * inner));
+  }
+
+  /**
+   * LayerNorm forward over the last axis of `x` (`rows × d`): writes `y` (`rows × d`), `mean` and `rstd` (`rows`
+   * each) as `layerNormForward` of `layer-norm-math.ts` does, in float64 like it.
+   */
+  layerNormForward(
+    dims: LayerNormDims,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+    out: LayerNormForwardOutputs,
+  ): void {
+    const { rows, d } = dims;
+    const size = rows * d;
+    checkLengths('layerNormForward', size, { x, y: out.y });
+    checkLengths('layerNormForward', d, { gamma, beta });
+    checkLengths('layerNormForward', rows, { mean: out.mean, rstd: out.rstd });
+    // y overwrites x in place (each row is read before it is written).
+    const [pxy, pgamma, pbeta, pmean, prstd] = this.#regions([size * 4, d * 4, d * 4, rows * 4, rows * 4]);
+    this.#put(pxy, x.subarray(0, size));
+    this.#put(pgamma, gamma.subarray(0, d));
+    this.#put(pbeta, beta.subarray(0, d));
+    this.#x.layer_norm_forward(pxy, pgamma, pbeta, pxy, pmean, prstd, rows, d, eps);
+    this.#get(pxy, out.y.subarray(0, size));
+    this.#get(pmean, out.mean.subarray(0, rows));
+    this.#get(prstd, out.rstd.subarray(0, rows));
+  }
+
+  /**
+   * Backward of {@link NativeKernels.layerNormForward}: `dx`, `dgamma`, `dbeta` as `layerNormBackward` of
+   * `layer-norm-math.ts` computes them, in float64 like it.
+   */
+  layerNormBackward(dims: LayerNormDims, inputs: LayerNormBackwardInputs, out: LayerNormBackwardOutputs): void {
+    const { rows, d } = dims;
+    const size = rows * d;
+    checkLengths('layerNormBackward', size, { dy: inputs.dy, x: inputs.x, dx: out.dx });
+    checkLengths('layerNormBackward', d, { gamma: inputs.gamma, dgamma: out.dgamma, dbeta: out.dbeta });
+    checkLengths('layerNormBackward', rows, { mean: inputs.mean, rstd: inputs.rstd });
+    // dx overwrites dy in place (the kernel reads each element of a row before writing it).
+    const [pdyx, px, pgamma, pmean, prstd, pdgamma, pdbeta, pscratch] = this.#regions([
+      size * 4, size * 4, d * 4, rows * 4, rows * 4, d * 4, d * 4, 2 * d * 8,
+    ]);
+    this.#put(pdyx, inputs.dy.subarray(0, size));
+    this.#put(px, inputs.x.subarray(0, size));
+    this.#put(pgamma, inputs.gamma.subarray(0, d));
+    this.#put(pmean, inputs.mean.subarray(0, rows));
+    this.#put(prstd, inputs.rstd.subarray(0, rows));
+    this.#x.layer_norm_backward(pdyx, px, pgamma, pmean, prstd, pdyx, pdgamma, pdbeta, pscratch, rows, d);
+    this.#get(pdyx, out.dx.subarray(0, size));
+    this.#get(pdgamma, out.dgamma.subarray(0, d));
+    this.#get(pdbeta, out.dbeta.subarray(0, d));
   }
 }
 
