@@ -29,7 +29,7 @@ for variant in fma plain; do
   [ "$variant" = fma ] && extra="-mrelaxed-simd -DGEMM_FMA"
   # shellcheck disable=SC2086
   "$gemm_cc" --target=wasm32 -O3 -msimd128 $extra -matomics -mbulk-memory -nostdlib -ffreestanding -fno-builtin \
-    -Wall -Wextra -Werror -Wl,--no-entry -Wl,--import-memory -Wl,--shared-memory -Wl,--max-memory=2147483648 \
+    -Wall -Wextra -Werror -Wl,--no-entry -Wl,--import-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 \
     -Wl,--export=__stack_pointer -Wl,--export=__heap_base -Wl,--strip-all \
     -o "$here/dist/gemm-$variant.wasm" "$here/gemm/gemm.c"
 done

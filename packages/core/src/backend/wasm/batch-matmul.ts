@@ -55,14 +55,13 @@ function fastBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
     const out = wasm.makeOutput([...outBatch, M, N], 'float32');
     // A batch on the left only, stored row by row, is one tall product.
     const fold = batchB === 1 && !transposeA;
-    gemm.multiply(
-      wasm.typedArrayFromHeap(a) as Float32Array,
-      wasm.typedArrayFromHeap(b) as Float32Array,
-      wasm.typedArrayFromHeap(out) as Float32Array,
-      fold
-        ? { m: batchA * M, k: K, n: N, transposeB }
-        : { batch, batchA, batchB, m: M, k: K, n: N, transposeA, transposeB },
-    );
+    const dims = fold
+      ? { m: batchA * M, k: K, n: N, transposeB }
+      : { batch, batchA, batchB, m: M, k: K, n: N, transposeA, transposeB };
+    const [va, vb, vout] = [a, b, out].map((t) => wasm.typedArrayFromHeap(t) as Float32Array);
+    // Inside tfjs' threaded (shared) memory the GEMM reads and writes the tensors where they lie.
+    if (gemm.runsIn((wasm.wasm as { wasmMemory?: unknown }).wasmMemory)) gemm.multiplyAt(va.byteOffset, vb.byteOffset, vout.byteOffset, dims);
+    else gemm.multiply(va, vb, vout, dims);
     return out;
   }
   if (batchA > 1 && batchB > 1 && M * K * N < SMALL_BATCHED_PRODUCT) {

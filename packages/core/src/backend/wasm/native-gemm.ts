@@ -2,8 +2,8 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { NATIVE_GEMM_FMA_WASM_BASE64, NATIVE_GEMM_PLAIN_WASM_BASE64 } from './native-gemm.generated.js';
 
-/** The slice of the WebAssembly JS API used here (the project's `lib` has no WebAssembly typings). */
-interface SharedMemory {
+/** The slice of `WebAssembly.Memory` used here (the project's `lib` has no WebAssembly typings). */
+export interface SharedMemory {
   readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
@@ -42,11 +42,23 @@ export interface GemmDims {
   transposeB?: boolean;
 }
 
+/**
+ * Another WebAssembly module's shared memory to run in, with its allocator: tfjs' threaded wasm backend exposes both
+ * (`Module.wasmMemory`, `Module._malloc`). The GEMM module has no data segment and no start function, and each
+ * instance gets its own stack from `malloc`, so it can live inside any module's memory.
+ */
+export interface SharedHeap {
+  /** A shared `WebAssembly.Memory` whose maximum is at most 4 GiB. */
+  readonly memory: SharedMemory;
+  /** Returns the address of `bytes` free bytes in {@link SharedHeap.memory}, aligned to at least 8. */
+  malloc(bytes: number): number;
+}
+
 /** Largest thread count of the kernel (`MAX_THREADS` in gemm.c). */
 export const MAX_GEMM_THREADS = 8;
 
 const PAGE = 65536;
-const MAX_PAGES = 32768; // --max-memory=2 GiB in build.sh
+const MAX_PAGES = 65536; // --max-memory=4 GiB in build.sh, the maximum of tfjs' threaded wasm memory
 const WORKER_STACK_BYTES = 64 * 1024;
 /** Int32 slots of the control block: [0] job sequence number, [1] quit, [2] failure, [4 + t] last job thread t did. */
 const CONTROL_INTS = 4 + MAX_GEMM_THREADS;
@@ -111,6 +123,17 @@ function compileEitherBuild(): { module: object; fma: boolean } {
   }
 }
 
+/** Product count, operand batches and float counts of a {@link GemmDims}, checked. */
+function operandSizes(d: GemmDims): { batch: number; batchA: number; batchB: number; a: number; b: number; out: number } {
+  const batch = d.batch ?? 1;
+  const batchA = d.batchA ?? batch;
+  const batchB = d.batchB ?? batch;
+  for (const [name, count] of [['batchA', batchA], ['batchB', batchB]] as const) {
+    if (count !== 1 && count !== batch) throw new Error(`ThreadedGemm: ${name} is ${count}, expected 1 or ${batch}`);
+  }
+  return { batch, batchA, batchB, a: batchA * d.m * d.k, b: batchB * d.k * d.n, out: batch * d.m * d.n };
+}
+
 /**
  * Blocked SIMD GEMM (`packages/core/native/gemm/gemm.c`) on the calling thread plus `threads − 1` worker threads
  * that share its WebAssembly memory. Operands are copied into that memory, each thread computes a band of rows or
@@ -129,7 +152,9 @@ export class ThreadedGemm {
   readonly #control: number;
   readonly #job: number;
   readonly #work: number[];
-  readonly #operands: number;
+  readonly #operands: number | undefined;
+  readonly #heap: SharedHeap | undefined;
+  #scratch: { at: number; bytes: number } | undefined;
   #sequence = 0;
   #broken: string | undefined;
 
@@ -142,7 +167,8 @@ export class ThreadedGemm {
     control: number;
     job: number;
     work: number[];
-    operands: number;
+    operands: number | undefined;
+    heap: SharedHeap | undefined;
   }) {
     this.threads = fields.threads;
     this.fma = fields.fma;
@@ -153,6 +179,7 @@ export class ThreadedGemm {
     this.#job = fields.job;
     this.#work = fields.work;
     this.#operands = fields.operands;
+    this.#heap = fields.heap;
   }
 
   /**
@@ -160,8 +187,10 @@ export class ThreadedGemm {
    * runtime has no WebAssembly SIMD, shared memory or worker threads.
    *
    * @param threads computing threads, 1…{@link MAX_GEMM_THREADS} (the calling thread counts as one).
+   * @param heap run inside this memory (operands are then passed by address, see {@link ThreadedGemm.multiplyAt})
+   *   instead of a memory of its own (operands are copied in and out by {@link ThreadedGemm.multiply}).
    */
-  static async start(threads: number): Promise<ThreadedGemm | undefined> {
+  static async start(threads: number, heap?: SharedHeap): Promise<ThreadedGemm | undefined> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_GEMM_THREADS) {
       throw new Error(`ThreadedGemm: threads must be a whole number from 1 to ${MAX_GEMM_THREADS}, got ${threads}`);
     }
@@ -171,29 +200,29 @@ export class ThreadedGemm {
     let exports: GemmExports;
     try {
       compiled = compileGemm();
-      memory = new WebAssemblyApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+      memory = heap?.memory ?? new WebAssemblyApi.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
       exports = new WebAssemblyApi.Instance(compiled.module, { env: { memory } }).exports as GemmExports;
     } catch {
       return undefined;
     }
-    // Layout after the module's own data and stack: control block, job, worker stacks, per-thread packing space.
+    // Control block, job, stacks (the calling thread's too when inside another module's memory) and per-thread
+    // packing space: from `malloc` in a foreign heap, else laid out after the module's own stack.
     let end = align(Number(exports.__heap_base.value));
-    const control = end;
-    end = align(end + CONTROL_INTS * 4);
-    const job = end;
-    end = align(end + exports.gemm_job_bytes());
+    const take = (bytes: number): number => {
+      if (heap) return align(heap.malloc(bytes + 64)); // over-allocated so the start can move to a 64-byte boundary
+      const at = end;
+      end = align(end + bytes);
+      return at;
+    };
+    const control = take(CONTROL_INTS * 4);
+    new Int32Array(memory.buffer, control, CONTROL_INTS).fill(0);
+    const job = take(exports.gemm_job_bytes());
+    if (heap) exports.__stack_pointer.value = take(WORKER_STACK_BYTES) + WORKER_STACK_BYTES;
     const stacks: number[] = [];
-    for (let t = 1; t < threads; t++) {
-      end = align(end + WORKER_STACK_BYTES);
-      stacks.push(end); // the stack grows down from its top
-    }
+    for (let t = 1; t < threads; t++) stacks.push(take(WORKER_STACK_BYTES) + WORKER_STACK_BYTES); // stacks grow down
     const work: number[] = [];
-    for (let t = 0; t < threads; t++) {
-      work.push(end);
-      end = align(end + exports.gemm_workspace_floats() * 4);
-    }
-    const have = memory.buffer.byteLength;
-    if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
+    for (let t = 0; t < threads; t++) work.push(take(exports.gemm_workspace_floats() * 4));
+    if (!heap && end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
     const workers: Worker[] = [];
     try {
       await Promise.all(
@@ -221,43 +250,55 @@ export class ThreadedGemm {
       w.unref();
     }
     return new ThreadedGemm({
-      threads, fma: compiled.fma, memory, exports, workers, control, job, work, operands: end,
+      threads, fma: compiled.fma, memory, exports, workers, control, job, work, operands: heap ? undefined : end, heap,
     });
   }
 
+  /** Whether this GEMM runs inside `memory` (then {@link ThreadedGemm.multiplyAt} takes addresses in it). */
+  runsIn(memory: unknown): boolean {
+    return memory != null && memory === this.#memory;
+  }
+
   /**
-   * `out[p] = op(a[p]) · op(b[p])` for every product `p`, row-major float32 (see {@link GemmDims}).
+   * `out[p] = op(a[p]) · op(b[p])` for every product `p`, row-major float32 (see {@link GemmDims}); the operands are
+   * copied into the GEMM's memory and the result out of it.
    * @throws when the operands are shorter than the dimensions say, or a worker stopped answering.
    */
   multiply(a: Float32Array, b: Float32Array, out: Float32Array, d: GemmDims): void {
     if (this.#broken) throw new Error(`ThreadedGemm: ${this.#broken}`);
-    const { m, k, n } = d;
-    const batch = d.batch ?? 1;
-    const batchA = d.batchA ?? batch;
-    const batchB = d.batchB ?? batch;
-    for (const [name, count] of [['batchA', batchA], ['batchB', batchB]] as const) {
-      if (count !== 1 && count !== batch) throw new Error(`ThreadedGemm: ${name} is ${count}, expected 1 or ${batch}`);
-    }
-    const sizes = { a: batchA * m * k, b: batchB * k * n, out: batch * m * n };
+    const sizes = operandSizes(d);
     for (const [name, arr] of [['a', a], ['b', b], ['out', out]] as const) {
       if (arr.length < sizes[name]) {
-        throw new Error(`ThreadedGemm: '${name}' has ${arr.length} floats, expected ${sizes[name]} for ${batch}×[${m}×${k}]·[${k}×${n}]`);
+        throw new Error(
+          `ThreadedGemm: '${name}' has ${arr.length} floats, expected ${sizes[name]} for ${sizes.batch}×[${d.m}×${d.k}]·[${d.k}×${d.n}]`,
+        );
       }
     }
-    const pa = this.#operands;
-    const pb = align(pa + sizes.a * 4);
-    const pc = align(pb + sizes.b * 4);
-    const end = pc + sizes.out * 4;
-    const have = this.#memory.buffer.byteLength;
-    if (end > have) this.#memory.grow(Math.ceil((end - have) / PAGE));
+    const bytesA = align(sizes.a * 4);
+    const bytesB = align(sizes.b * 4);
+    const pa = this.#operandArea(bytesA + bytesB + sizes.out * 4);
+    const pb = pa + bytesA;
+    const pc = pb + bytesB;
     const heap = this.#memory.buffer;
     new Float32Array(heap, pa, sizes.a).set(a.subarray(0, sizes.a));
     new Float32Array(heap, pb, sizes.b).set(b.subarray(0, sizes.b));
+    this.multiplyAt(pa, pb, pc, d);
+    out.set(new Float32Array(this.#memory.buffer, pc, sizes.out));
+  }
+
+  /**
+   * {@link ThreadedGemm.multiply} on operands that already live in the GEMM's memory, given by byte address: no
+   * copies. The caller guarantees the sizes (see {@link ThreadedGemm.runsIn}).
+   */
+  multiplyAt(pa: number, pb: number, pc: number, d: GemmDims): void {
+    if (this.#broken) throw new Error(`ThreadedGemm: ${this.#broken}`);
+    const { m, k, n } = d;
+    const { batch, batchA, batchB } = operandSizes(d);
     const tA = d.transposeA ?? false;
     const tB = d.transposeB ?? false;
     // Products this small would spend longer waking a worker than computing.
     const threads = batch * m * k * n < 1 << 15 ? 1 : this.threads;
-    const job = new Int32Array(heap, this.#job, 15 + MAX_GEMM_THREADS);
+    const job = new Int32Array(this.#memory.buffer, this.#job, 15 + MAX_GEMM_THREADS);
     job.set([
       pa, pb, pc, m, k, n,
       tA ? 1 : k, tA ? m : 1, // A(i, q) = a[i*a_row + q*a_col]
@@ -266,7 +307,21 @@ export class ThreadedGemm {
       ...this.#work, ...new Array<number>(MAX_GEMM_THREADS - this.#work.length).fill(0),
     ]);
     this.#run(threads);
-    out.set(new Float32Array(this.#memory.buffer, pc, sizes.out));
+  }
+
+  /** Address of at least `bytes` bytes for operands: after the fixed layout, or a block from the foreign heap. */
+  #operandArea(bytes: number): number {
+    if (this.#heap) {
+      if (this.#scratch === undefined || this.#scratch.bytes < bytes) {
+        const grown = Math.max(bytes, 2 * (this.#scratch?.bytes ?? 0));
+        this.#scratch = { at: align(this.#heap.malloc(grown + 64)), bytes: grown };
+      }
+      return this.#scratch.at;
+    }
+    const end = this.#operands! + bytes;
+    const have = this.#memory.buffer.byteLength;
+    if (end > have) this.#memory.grow(Math.ceil((end - have) / PAGE));
+    return this.#operands!;
   }
 
   #run(threads: number): void {
@@ -320,13 +375,13 @@ function slot(): GemmSlot {
 }
 
 /**
- * Starts the process-wide {@link ThreadedGemm} on `threads` threads, once: later calls resolve to the first one
- * whatever they ask for (like the wasm backend's own thread pool). Resolves to `undefined` when the runtime cannot
- * run it.
+ * Starts the process-wide {@link ThreadedGemm} on `threads` threads (inside `heap` when given), once: later calls
+ * resolve to the first one whatever they ask for (like the wasm backend's own thread pool). Resolves to `undefined`
+ * when the runtime cannot run it.
  */
-export function startThreadedGemm(threads: number): Promise<ThreadedGemm | undefined> {
+export function startThreadedGemm(threads: number, heap?: SharedHeap): Promise<ThreadedGemm | undefined> {
   const s = slot();
-  s.started ??= ThreadedGemm.start(threads).then(
+  s.started ??= ThreadedGemm.start(threads, heap).then(
     (gemm) => (s.gemm = gemm),
     () => undefined,
   );

@@ -7,7 +7,7 @@ import { registerReduceKernels } from './reduce-kernels.js';
 import { registerResizeNearestGradient } from './resize-gradient.js';
 import { registerSliceKernels } from './slice-kernel.js';
 import { registerFastTranspose } from './transpose-kernel.js';
-import { startThreadedGemm } from './native-gemm.js';
+import { type SharedHeap, type SharedMemory, startThreadedGemm } from './native-gemm.js';
 import { initWasmThreads, type WasmThreadsInfo } from './threads.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
 
@@ -78,11 +78,24 @@ export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Prom
   // One start at a time: a call waits for the previous one, then sees whether the backend runs already.
   const threads = (g[THREADS_KEY] ?? Promise.resolve()).then(async () => {
     const info = await initWasmThreads(options.threads ?? 1);
-    await startThreadedGemm(info.threads);
+    await startThreadedGemm(info.threads, wasmSharedHeap());
     return info;
   });
   g[THREADS_KEY] = threads.catch(() => undefined);
   return threads;
+}
+
+/**
+ * The running wasm backend's memory and allocator when that memory is shared (tfjs' threaded build), so the
+ * threaded GEMM can work on tensors where they lie; else `undefined`. Never starts the backend.
+ */
+function wasmSharedHeap(): SharedHeap | undefined {
+  const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
+  const module = (registry.wasm as { wasm?: { wasmMemory?: SharedMemory; _malloc?: (bytes: number) => number } } | undefined)?.wasm;
+  const memory = module?.wasmMemory;
+  const malloc = module?._malloc;
+  if (!memory || !malloc || typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return undefined;
+  return { memory, malloc: (bytes) => malloc(bytes) >>> 0 };
 }
 
 /** Names of the kernels {@link prepareWasmBackend} registers or replaces for `wasm`. */

@@ -4,25 +4,32 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { prepareWasmBackend } from './prepare.js';
-import { adamTrainer, convAutoencoder } from './reference-models.js';
+import { threadedGemm } from './native-gemm.js';
+import { adamTrainer, convAutoencoder, transformerBlock } from './reference-models.js';
 import { defaultWasmThreads, initWasmThreads, MAX_WASM_THREADS, wasmBackendStarted } from './threads.js';
 
 const coreDir = fileURLToPath(new URL('../../..', import.meta.url));
 const distIndex = new URL('../../../dist/backend/wasm/index.js', import.meta.url);
 const distModels = new URL('../../../dist/backend/wasm/reference-models.js', import.meta.url);
 
-/** Five training steps of a small conv autoencoder on wasm with `threads`, in a fresh Node process (built output). */
+/**
+ * Five training steps of a small conv autoencoder and five of a transformer block (its products on the threaded
+ * GEMM) on wasm with `threads`, in a fresh Node process (built output).
+ */
 function lossesInChild(threads: number): { losses: number[]; threads: number; status: number | null; ms: number } {
   const script = `
     import * as tf from '@tensorflow/tfjs';
     const { prepareWasmBackend } = await import(${JSON.stringify(distIndex.href)});
-    const { adamTrainer, convAutoencoder } = await import(${JSON.stringify(distModels.href)});
+    const { adamTrainer, convAutoencoder, transformerBlock } = await import(${JSON.stringify(distModels.href)});
     const info = await prepareWasmBackend({ threads: ${threads} });
     await tf.setBackend('wasm');
     const model = convAutoencoder({ batch: 8, size: 16, imageChannels: 1, channels: 16, multipliers: [1, 2], groups: 4 });
     const trainer = adamTrainer(model, 1e-3);
     const losses = [];
     for (let i = 0; i < 5; i++) losses.push(trainer.step());
+    const block = transformerBlock({ batch: 4, seq: 32, dim: 64, heads: 2, mlp: 128 });
+    const blockTrainer = adamTrainer(block, 1e-3);
+    for (let i = 0; i < 5; i++) losses.push(blockTrainer.step());
     process.stdout.write(JSON.stringify({ losses, threads: info.threads }) + '\\n');`;
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: coreDir, encoding: 'utf8', timeout: 90_000 });
@@ -75,6 +82,28 @@ describe('wasm threads', () => {
     expect(wasm[3]).toBeLessThan(wasm[0]);
   });
 
+  it('runs the GEMM of the threaded backend inside its memory, with transformer losses like the cpu backend', async () => {
+    await prepareWasmBackend({ threads: 2 });
+    const backend = (tf.engine() as unknown as { registry: Record<string, { wasm: { wasmMemory: unknown } }> }).registry.wasm;
+    expect(threadedGemm()?.threads).toBe(2);
+    expect(threadedGemm()?.runsIn(backend.wasm.wasmMemory)).toBe(true);
+    const run = async (name: string) => {
+      await tf.setBackend(name);
+      const n0 = tf.memory().numTensors;
+      const model = transformerBlock({ batch: 4, seq: 32, dim: 64, heads: 2, mlp: 128 });
+      const trainer = adamTrainer(model, 1e-3);
+      const losses = Array.from({ length: 4 }, () => trainer.step());
+      trainer.dispose();
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(n0);
+      return losses;
+    };
+    const wasm = await run('wasm');
+    const cpu = await run('cpu');
+    for (let i = 0; i < cpu.length; i++) expect(Math.abs(wasm[i] - cpu[i])).toBeLessThan(1e-4 * Math.abs(cpu[i]));
+    expect(wasm[3]).toBeLessThan(wasm[0]);
+  });
+
   it('reports the running thread count when asked again after the backend started', async () => {
     const again = await initWasmThreads(4);
     expect(again).toEqual({ requested: 4, threads: 2, reason: 'the wasm backend was already running with 2 thread(s) in this process' });
@@ -87,8 +116,10 @@ describe('wasm threads', () => {
       const two = lossesInChild(2);
       expect(one.threads).toBe(1);
       expect(two.threads).toBe(2);
-      expect(two.losses).toEqual(one.losses); // XNNPACK splits outputs, not sums, across threads
+      // XNNPACK and the GEMM split outputs, not sums, across threads.
+      expect(two.losses).toEqual(one.losses);
       expect(two.losses[4]).toBeLessThan(two.losses[0]);
+      expect(two.losses[9]).toBeLessThan(two.losses[5]);
       expect(two.status).toBe(0); // the unref'd pool workers did not keep the child alive until the timeout
     },
   );
