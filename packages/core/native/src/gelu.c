@@ -31,16 +31,20 @@ static const double G_COEF[13] = {
   -0.036508865809457849, 0.054504917540720503, -0.012233256060775634,
 };
 
-// For two float64 lanes of a = |x|: ½·erfcx(a/√2) = ½·t·G(t), minus a/√(2π) with `grad` (the derivative's
-// Φ + xφ for x < 0 divided by e^(−x²/2); forming the difference here in float64 keeps it accurate near its zero).
-static inline v128_t erf_tail_f64x2(v128_t a, int grad) {
+// ½·erfcx(a/√2) = ½·t·G(t) for two float64 lanes of a = |x|.
+static inline v128_t half_erfcx_f64x2(v128_t a) {
   const v128_t one = wasm_f64x2_splat(1.0);
   const v128_t z = wasm_f64x2_mul(a, wasm_f64x2_splat(0.70710678118654752440));
   const v128_t t = wasm_f64x2_div(one, wasm_f64x2_add(one, wasm_f64x2_mul(z, wasm_f64x2_splat(0.5))));
   v128_t g = wasm_f64x2_splat(G_COEF[12]);
   for (int k = 11; k >= 0; k--) g = wasm_f64x2_add(wasm_f64x2_mul(g, t), wasm_f64x2_splat(G_COEF[k]));
-  const v128_t h = wasm_f64x2_mul(wasm_f64x2_mul(t, g), wasm_f64x2_splat(0.5));
-  return grad ? wasm_f64x2_sub(h, wasm_f64x2_mul(a, wasm_f64x2_splat(0.39894228040143268))) : h;
+  return wasm_f64x2_mul(wasm_f64x2_mul(t, g), wasm_f64x2_splat(0.5));
+}
+
+// ½·erfcx(a/√2) − a/√(2π): the derivative's Φ + xφ for x < 0 divided by e^(−x²/2). Formed in float64 (before
+// rounding to float32) so that it stays accurate near its zero at x ≈ −0.75.
+static inline v128_t grad_tail_f64x2(v128_t a, v128_t h) {
+  return wasm_f64x2_sub(h, wasm_f64x2_mul(a, wasm_f64x2_splat(0.39894228040143268)));
 }
 
 // Two float64 pairs → one float32x4 (lanes of lo first).
@@ -48,12 +52,15 @@ static inline v128_t demote2(v128_t lo, v128_t hi) {
   return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
 }
 
-// For a = |x| ≤ ERF_X_MAX: *h = erf_tail_f64x2(a, grad) rounded to float32, and the return value e^(−a²/2)·2^BIAS,
-// so that ½·erfc(a/√2)·2^BIAS = h·(return value) (and, with grad, (Φ(x) + x·φ(x))·2^BIAS for x < 0).
-static inline v128_t erf_tail_parts(v128_t a, v128_t* h, int grad) {
+// For a = |x| ≤ ERF_X_MAX, returns e^(−a²/2)·2^BIAS and sets (when wanted) *h = ½·erfcx(a/√2) and
+// *q = ½·erfcx(a/√2) − a/√(2π), rounded to float32: ½·erfc(a/√2)·2^BIAS = h·(return value), and for x < 0
+// (Φ(x) + x·φ(x))·2^BIAS = q·(return value).
+static inline __attribute__((always_inline)) v128_t erf_tail_parts(v128_t a, int want_h, int want_q, v128_t* h, v128_t* q) {
   const v128_t a_lo = wasm_f64x2_promote_low_f32x4(a);
   const v128_t a_hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a, a, 2, 3, 2, 3));
-  *h = demote2(erf_tail_f64x2(a_lo, grad), erf_tail_f64x2(a_hi, grad));
+  const v128_t h_lo = half_erfcx_f64x2(a_lo), h_hi = half_erfcx_f64x2(a_hi);
+  if (want_h) *h = demote2(h_lo, h_hi);
+  if (want_q) *q = demote2(grad_tail_f64x2(a_lo, h_lo), grad_tail_f64x2(a_hi, h_hi));
   // a²/2 = ah²/2 + (ah·al + al²/2) with ah = a's top 12 significand bits: ah² is exact in float32.
   const v128_t ah = wasm_v128_and(a, wasm_i32x4_splat((int)0xFFFFF000));
   const v128_t al = wasm_f32x4_sub(a, ah);
@@ -64,7 +71,7 @@ static inline v128_t erf_tail_parts(v128_t a, v128_t* h, int grad) {
 }
 
 // For clamped x: the two-float −|w|, w = x·(c1 + c3·x²) formed in float64.
-static inline void tanh_neg_abs_w(v128_t xc, v128_t* hi, v128_t* lo) {
+static inline __attribute__((always_inline)) void tanh_neg_abs_w(v128_t xc, v128_t* hi, v128_t* lo) {
   const v128_t c1 = wasm_f64x2_splat(1.5957691216057308);   // 2·√(2/π)
   const v128_t c3 = wasm_f64x2_splat(0.07135481627260025);    // 2·√(2/π)·0.044715
   const v128_t xl = wasm_f64x2_promote_low_f32x4(xc);
@@ -85,31 +92,27 @@ static inline v128_t clamp(v128_t x, float m) {
 
 static inline v128_t unbias(v128_t v) { return wasm_f32x4_mul(v, wasm_f32x4_splat(0x1p-100f)); }
 
-static inline v128_t gelu_erf_f32x4(v128_t x) {
+// GELU (erf form) of four lanes into *y and its derivative into *g, as wanted (compile-time constants).
+static inline __attribute__((always_inline)) void gelu_erf_lanes(v128_t x, int want_y, int want_g, v128_t* y, v128_t* g) {
   const v128_t xc = clamp(x, ERF_X_MAX);
-  v128_t h;
-  const v128_t e = erf_tail_parts(wasm_f32x4_abs(xc), &h, 0);
-  const v128_t p = unbias(wasm_f32x4_mul(xc, wasm_f32x4_mul(h, e)));  // x·½erfc(|x|/√2)
+  v128_t h, q;
+  const v128_t e = erf_tail_parts(wasm_f32x4_abs(xc), want_y, want_g, &h, &q);
   const v128_t neg = wasm_f32x4_lt(x, wasm_f32x4_splat(0.0f));
-  const v128_t y = wasm_v128_bitselect(p, wasm_f32x4_sub(x, p), neg);
-  return wasm_v128_bitselect(wasm_f32x4_splat(-0.0f), y, wasm_f32x4_lt(x, wasm_f32x4_splat(-ERF_X_MAX)));
-}
-
-static inline v128_t gelu_erf_grad_f32x4(v128_t x) {
-  const v128_t xc = clamp(x, ERF_X_MAX);
-  v128_t q;
-  const v128_t e = erf_tail_parts(wasm_f32x4_abs(xc), &q, 1);
-  // With a = |x|: x < 0: Φ + xφ = e^(−a²/2)·q;  x ≥ 0: Φ + xφ = 1 − ½erfc(a/√2) + aφ(a) = 1 − e^(−a²/2)·q.
-  const v128_t eq = unbias(wasm_f32x4_mul(e, q));
-  const v128_t neg = wasm_f32x4_lt(x, wasm_f32x4_splat(0.0f));
-  const v128_t g_neg = eq;
-  const v128_t g_pos = wasm_f32x4_sub(wasm_f32x4_splat(1.0f), eq);
-  const v128_t g = wasm_v128_bitselect(g_neg, g_pos, neg);
-  return wasm_v128_bitselect(wasm_f32x4_splat(0.0f), g, wasm_f32x4_lt(x, wasm_f32x4_splat(-ERF_X_MAX)));
+  const v128_t below = wasm_f32x4_lt(x, wasm_f32x4_splat(-ERF_X_MAX));
+  if (want_y) {
+    const v128_t p = unbias(wasm_f32x4_mul(xc, wasm_f32x4_mul(h, e)));  // x·½erfc(|x|/√2)
+    *y = wasm_v128_bitselect(wasm_f32x4_splat(-0.0f), wasm_v128_bitselect(p, wasm_f32x4_sub(x, p), neg), below);
+  }
+  if (want_g) {
+    // With a = |x|: x < 0: Φ + xφ = e^(−a²/2)·q;  x ≥ 0: Φ + xφ = 1 − ½erfc(a/√2) + aφ(a) = 1 − e^(−a²/2)·q.
+    const v128_t eq = unbias(wasm_f32x4_mul(e, q));
+    const v128_t d = wasm_v128_bitselect(eq, wasm_f32x4_sub(wasm_f32x4_splat(1.0f), eq), neg);
+    *g = wasm_v128_bitselect(wasm_f32x4_splat(0.0f), d, below);
+  }
 }
 
 // Shared by the tanh forward and backward: s·2^B = e^(−|w|)·2^B, d = 1/(1 + e^(−|w|)).
-static inline v128_t tanh_parts(v128_t xc, v128_t* d) {
+static inline __attribute__((always_inline)) v128_t tanh_parts(v128_t xc, v128_t* d) {
   v128_t hi, lo;
   tanh_neg_abs_w(xc, &hi, &lo);
   const v128_t e = exp_split_scaled_f32x4(hi, lo, BIAS);
@@ -117,72 +120,82 @@ static inline v128_t tanh_parts(v128_t xc, v128_t* d) {
   return e;
 }
 
-static inline v128_t gelu_tanh_f32x4(v128_t x) {
+// GELU (tanh form) of four lanes into *y and its derivative into *g, as wanted (compile-time constants).
+static inline __attribute__((always_inline)) void gelu_tanh_lanes(v128_t x, int want_y, int want_g, v128_t* y, v128_t* g) {
   const v128_t xc = clamp(x, TANH_X_MAX);
   v128_t d;
   const v128_t e = tanh_parts(xc, &d);
   const v128_t neg = wasm_f32x4_lt(x, wasm_f32x4_splat(0.0f));
-  // x ≥ 0: σ(w) = d; x < 0: σ(w) = e^w/(1 + e^w) = e·d.
-  const v128_t y_neg = unbias(wasm_f32x4_mul(xc, wasm_f32x4_mul(e, d)));
-  const v128_t y = wasm_v128_bitselect(y_neg, wasm_f32x4_mul(x, d), neg);
-  return wasm_v128_bitselect(wasm_f32x4_splat(-0.0f), y, wasm_f32x4_lt(x, wasm_f32x4_splat(-TANH_X_MAX)));
+  const v128_t below = wasm_f32x4_lt(x, wasm_f32x4_splat(-TANH_X_MAX));
+  const v128_t ed = wasm_f32x4_mul(e, d);  // 2^B·σ(−|w|)
+  if (want_y) {
+    // x ≥ 0: σ(w) = d; x < 0: σ(w) = e^w/(1 + e^w) = ed·2^−B.
+    const v128_t y_neg = unbias(wasm_f32x4_mul(xc, ed));
+    *y = wasm_v128_bitselect(wasm_f32x4_splat(-0.0f), wasm_v128_bitselect(y_neg, wasm_f32x4_mul(x, d), neg), below);
+  }
+  if (want_g) {
+    const v128_t x2 = wasm_f32x4_mul(xc, xc);
+    const v128_t dw = wasm_f32x4_add(wasm_f32x4_splat(1.5957691216057307f), wasm_f32x4_mul(wasm_f32x4_splat(0.21406444881780076f), x2));
+    const v128_t k = wasm_f32x4_mul(xc, dw);  // x·w'
+    // x ≥ 0: σ = d, 1 − σ = ed·2^−B;  x < 0: σ = ed·2^−B, 1 − σ = d.
+    const v128_t g_pos = wasm_f32x4_add(d, unbias(wasm_f32x4_mul(wasm_f32x4_mul(d, k), ed)));
+    const v128_t g_neg = unbias(wasm_f32x4_mul(ed, wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(k, d))));
+    *g = wasm_v128_bitselect(wasm_f32x4_splat(0.0f), wasm_v128_bitselect(g_neg, g_pos, neg), below);
+  }
 }
 
-static inline v128_t gelu_tanh_grad_f32x4(v128_t x) {
-  const v128_t xc = clamp(x, TANH_X_MAX);
-  v128_t d;
-  const v128_t e = tanh_parts(xc, &d);
-  const v128_t neg = wasm_f32x4_lt(x, wasm_f32x4_splat(0.0f));
-  const v128_t one = wasm_f32x4_splat(1.0f);
-  const v128_t x2 = wasm_f32x4_mul(xc, xc);
-  const v128_t dw = wasm_f32x4_add(wasm_f32x4_splat(1.5957691216057307f), wasm_f32x4_mul(wasm_f32x4_splat(0.21406444881780076f), x2));
-  const v128_t k = wasm_f32x4_mul(xc, dw);  // x·w'
-  const v128_t ed = wasm_f32x4_mul(e, d);   // 2^B·σ(−|w|)
-  // x ≥ 0: σ = d, 1 − σ = ed·2^−B;  x < 0: σ = ed·2^−B, 1 − σ = d.
-  const v128_t g_pos = wasm_f32x4_add(d, unbias(wasm_f32x4_mul(wasm_f32x4_mul(d, k), ed)));
-  const v128_t g_neg = unbias(wasm_f32x4_mul(ed, wasm_f32x4_add(one, wasm_f32x4_mul(k, d))));
-  const v128_t g = wasm_v128_bitselect(g_neg, g_pos, neg);
-  return wasm_v128_bitselect(wasm_f32x4_splat(0.0f), g, wasm_f32x4_lt(x, wasm_f32x4_splat(-TANH_X_MAX)));
+// The loops of the exports, specialised by the compile-time flags: y = GELU(x) with want_y; g = GELU'(x) with
+// want_g, times dy with with_dy. Every vector is read before it is written, so outputs may alias inputs element
+// for element. The last count mod 4 elements go through a zero-padded buffer.
+static inline __attribute__((always_inline)) void gelu_loop(const float* x, const float* dy, float* y, float* g,
+                                                            int count, int variant, int want_y, int want_g, int with_dy) {
+  int i = 0;
+#define GELU_VECTORS(lanes)                                                                \
+  for (; i + 4 <= count; i += 4) {                                                         \
+    v128_t vy, vg;                                                                         \
+    lanes(wasm_v128_load(x + i), want_y, want_g, &vy, &vg);                                \
+    if (want_g) wasm_v128_store(g + i, with_dy ? wasm_f32x4_mul(wasm_v128_load(dy + i), vg) : vg); \
+    if (want_y) wasm_v128_store(y + i, vy);                                                \
+  }
+  if (variant == 0) {
+    GELU_VECTORS(gelu_erf_lanes)
+  } else {
+    GELU_VECTORS(gelu_tanh_lanes)
+  }
+#undef GELU_VECTORS
+  if (i < count) {
+    float bx[4] = {0, 0, 0, 0}, bd[4] = {1, 1, 1, 1};
+    for (int j = 0; i + j < count; j++) {
+      bx[j] = x[i + j];
+      if (with_dy) bd[j] = dy[i + j];
+    }
+    v128_t vy, vg;
+    if (variant == 0) gelu_erf_lanes(wasm_v128_load(bx), 1, 1, &vy, &vg);
+    else gelu_tanh_lanes(wasm_v128_load(bx), 1, 1, &vy, &vg);
+    wasm_v128_store(bx, vy);
+    wasm_v128_store(bd, wasm_f32x4_mul(wasm_v128_load(bd), vg));
+    for (int j = 0; i + j < count; j++) {
+      if (want_y) y[i + j] = bx[j];
+      if (want_g) g[i + j] = bd[j];
+    }
+  }
 }
 
 // y[i] = GELU(x[i]) for i < count; y may alias x.
 __attribute__((export_name("gelu_forward")))
 void gelu_forward(const float* x, float* y, int count, int variant) {
-  int i = 0;
-  if (variant == 0) {
-    for (; i + 4 <= count; i += 4) wasm_v128_store(y + i, gelu_erf_f32x4(wasm_v128_load(x + i)));
-  } else {
-    for (; i + 4 <= count; i += 4) wasm_v128_store(y + i, gelu_tanh_f32x4(wasm_v128_load(x + i)));
-  }
-  if (i < count) {
-    float buf[4] = {0, 0, 0, 0};
-    for (int j = 0; i + j < count; j++) buf[j] = x[i + j];
-    const v128_t v = wasm_v128_load(buf);
-    wasm_v128_store(buf, variant == 0 ? gelu_erf_f32x4(v) : gelu_tanh_f32x4(v));
-    for (int j = 0; i + j < count; j++) y[i + j] = buf[j];
-  }
+  gelu_loop(x, 0, y, 0, count, variant, 1, 0, 0);
+}
+
+// y[i] = GELU(x[i]) and g[i] = GELU'(x[i]) for i < count (the forward of a training step, saving the derivative
+// for the backward); y may alias x.
+__attribute__((export_name("gelu_forward_grad")))
+void gelu_forward_grad(const float* x, float* y, float* g, int count, int variant) {
+  gelu_loop(x, 0, y, g, count, variant, 1, 1, 0);
 }
 
 // dx[i] = dy[i]·GELU'(x[i]) for i < count; dx may alias dy (or x).
 __attribute__((export_name("gelu_backward")))
 void gelu_backward(const float* dy, const float* x, float* dx, int count, int variant) {
-  int i = 0;
-  if (variant == 0) {
-    for (; i + 4 <= count; i += 4)
-      wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), gelu_erf_grad_f32x4(wasm_v128_load(x + i))));
-  } else {
-    for (; i + 4 <= count; i += 4)
-      wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), gelu_tanh_grad_f32x4(wasm_v128_load(x + i))));
-  }
-  if (i < count) {
-    float bx[4] = {0, 0, 0, 0}, bd[4] = {0, 0, 0, 0};
-    for (int j = 0; i + j < count; j++) {
-      bx[j] = x[i + j];
-      bd[j] = dy[i + j];
-    }
-    const v128_t v = wasm_v128_load(bx);
-    const v128_t g = variant == 0 ? gelu_erf_grad_f32x4(v) : gelu_tanh_grad_f32x4(v);
-    wasm_v128_store(bd, wasm_f32x4_mul(wasm_v128_load(bd), g));
-    for (int j = 0; i + j < count; j++) dx[i + j] = bd[j];
-  }
+  gelu_loop(x, dy, 0, dx, count, variant, 0, 1, 1);
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { fusedGelu } from './gelu.js';
+import { fusedGelu, GELU_GRAD_KERNEL } from './gelu.js';
 import type { GeluForm } from './gelu-math.js';
 
 /** Reference values of `test/fixtures/nn/gelu_fixture.json` (mpmath, 60 digits; see make_gelu_fixture.py). */
@@ -48,24 +48,40 @@ export function worstError(
   return worst;
 }
 
-/** Fused GELU and its gradient (upstream gradient 1) at the fixture points on the current backend. */
-export function fusedAtFixture(variant: GeluForm): { y: Float32Array; dy: Float32Array } {
+/** Values of the fused kernels at the fixture points. */
+export interface FusedGeluValues {
+  /** `fusedGelu(x)` outside a gradient tape. */
+  y: Float32Array;
+  /** Its gradient through `tf.grad` (the forward saves GELU'(x); the backward multiplies). */
+  dy: Float32Array;
+  /** The gradient kernel run directly with upstream gradient 1 (the backward from x alone). */
+  dyKernel: Float32Array;
+}
+
+/** Fused GELU and its gradient (upstream gradient 1), both ways, at the fixture points on the current backend. */
+export function fusedAtFixture(variant: GeluForm): FusedGeluValues {
   const x = tf.tensor1d(loadGeluFixture().x);
-  const [y, dy] = tf.tidy(() => [fusedGelu(x, variant), tf.grad((xi: tf.Tensor) => tf.sum(fusedGelu(xi, variant)))(x)]);
-  const out = { y: Float32Array.from(y.dataSync()), dy: Float32Array.from(dy.dataSync()) };
-  tf.dispose([x, y, dy]);
-  return out;
+  const outs = tf.tidy(() => [
+    fusedGelu(x, variant),
+    tf.grad((xi: tf.Tensor) => tf.sum(fusedGelu(xi, variant)))(x),
+    tf.engine().runKernel(GELU_GRAD_KERNEL, { dy: tf.onesLike(x), x }, { approximate: variant === 'tanh' }) as tf.Tensor,
+  ]);
+  const [y, dy, dyKernel] = outs.map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose([x, ...outs]);
+  return { y, dy, dyKernel };
 }
 
 /**
  * How far the fused values are from the fixture, in units of the tolerance (≤ 1 passes): forward
- * `4e-7·|ref| + 1e-37`; derivative `1e-6·|ref| + 1e-12` for erf, `1e-6·dscale + 1e-12` for tanh (whose float32
- * derivative cancels near its zero at x ≈ −0.75).
+ * `4e-7·|ref| + 1e-37`; derivative (both ways) `1e-6·|ref| + 1e-12` for erf, `1e-6·dscale + 1e-12` for tanh (whose
+ * float32 derivative cancels near its zero at x ≈ −0.75).
  */
-export function fixtureErrors(variant: GeluForm, got: { y: Float32Array; dy: Float32Array }): { y: number; dy: number } {
+export function fixtureErrors(variant: GeluForm, got: FusedGeluValues): { y: number; dy: number; dyKernel: number } {
   const ref = loadGeluFixture()[variant];
+  const scale = variant === 'tanh' ? ref.dscale : undefined;
   return {
     y: worstError(got.y, ref.y, 4e-7, 1e-37),
-    dy: worstError(got.dy, ref.dy, 1e-6, 1e-12, variant === 'tanh' ? ref.dscale : undefined),
+    dy: worstError(got.dy, ref.dy, 1e-6, 1e-12, scale),
+    dyKernel: worstError(got.dyKernel, ref.dy, 1e-6, 1e-12, scale),
   };
 }

@@ -89,10 +89,17 @@ export function geluTanhGrad(x: number): number {
   return x < 0 ? e * d * (1 + k * d) : d * (1 + k * e * d);
 }
 
-/** `y[i] = GELU(x[i])` for `i < x.length`; `y` may be `x`. */
-export function geluForward(x: Float32Array, y: Float32Array, form: GeluForm): void {
+/**
+ * `y[i] = GELU(x[i])` for `i < x.length`, and `derivative[i] = GELU'(x[i])` when given; `y` may be `x`.
+ */
+export function geluForward(x: Float32Array, y: Float32Array, form: GeluForm, derivative?: Float32Array): void {
   const f = form === 'erf' ? geluErf : geluTanh;
-  for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
+  const g = form === 'erf' ? geluErfGrad : geluTanhGrad;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    y[i] = f(v);
+    if (derivative) derivative[i] = g(v);
+  }
 }
 
 /** `dx[i] = dy[i]·GELU'(x[i])` for `i < x.length`; `dx` may be `dy`. */

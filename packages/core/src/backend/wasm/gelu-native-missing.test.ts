@@ -24,6 +24,7 @@ describe('fused GELU on wasm without the SIMD kernels', () => {
     const errors = fixtureErrors(variant, fusedAtFixture(variant));
     expect(tf.memory().numTensors).toBe(before);
     expect(errors.y, 'forward').toBeLessThanOrEqual(1);
-    expect(errors.dy, 'derivative').toBeLessThanOrEqual(1);
+    expect(errors.dy, 'derivative saved by the forward').toBeLessThanOrEqual(1);
+    expect(errors.dyKernel, 'derivative from the gradient kernel').toBeLessThanOrEqual(1);
   });
 });

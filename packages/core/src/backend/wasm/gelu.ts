@@ -3,7 +3,10 @@ import { geluBackward, geluForward, type GeluForm } from './gelu-math.js';
 import type { WasmBackendLike } from './kernel-calls.js';
 import { nativeKernels } from './native-kernels.js';
 
-/** Kernel name of the fused GELU forward: input `x`, attr `approximate` (tanh form when true); output `y`. */
+/**
+ * Kernel name of the fused GELU forward: input `x`, attrs `approximate` (tanh form when true) and `withDerivative`;
+ * outputs `y`, and with `withDerivative` also `dydx = GELU'(x)` (saved for a backward that is then one multiply).
+ */
 export const GELU_KERNEL = 'IfsqGelu';
 /** Kernel name of its backward: inputs `dy, x`, attr `approximate`; output `dx`. */
 export const GELU_GRAD_KERNEL = 'IfsqGeluGrad';
@@ -16,6 +19,7 @@ const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
 
 interface GeluAttrs {
   approximate: boolean;
+  withDerivative?: boolean;
 }
 
 /** The parts of the tfjs-cpu backend object the kernels touch. */
@@ -53,17 +57,20 @@ function checkFloat32(kernel: string, name: string, t: tf.TensorInfo): void {
 
 const formOf = (attrs: GeluAttrs): GeluForm => (attrs.approximate ? 'tanh' : 'erf');
 
-function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | tf.TensorInfo[] {
   const { x } = inputs as { x: tf.TensorInfo };
   checkFloat32(GELU_KERNEL, 'x', x);
   const kb = backend as tf.KernelBackend;
   const io = ioFor(kb);
+  const a = attrs as unknown as GeluAttrs;
   const y = io.output(x);
-  const form = formOf(attrs as unknown as GeluAttrs);
+  const dydx = a.withDerivative ? io.output(x) : undefined;
+  const form = formOf(a);
   const native = 'typedArrayFromHeap' in kb ? nativeKernels() : undefined;
-  if (native) native.geluForward(io.view(x), io.view(y), form === 'tanh' ? 1 : 0);
-  else geluForward(io.view(x), io.view(y), form);
-  return y;
+  const g = dydx && io.view(dydx);
+  if (native) native.geluForward(io.view(x), io.view(y), form === 'tanh' ? 1 : 0, g);
+  else geluForward(io.view(x), io.view(y), form, g);
+  return dydx ? [y, dydx] : y;
 }
 
 function backwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
@@ -118,7 +125,8 @@ export function fusedGeluAvailable(): boolean {
 }
 
 /**
- * Fused GELU: one kernel call forward and one backward instead of ~10 elementwise ops each way. `'erf'`:
+ * Fused GELU: one kernel call forward and one backward instead of ~10 elementwise ops each way (under a gradient
+ * tape the forward also saves GELU'(x) and the backward is one multiply). `'erf'`:
  * `x·Φ(x) = ½x(1 + erf(x/√2))`; `'tanh'`: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`. Accurate to a few float32 ulp
  * relative, also for x ≪ 0 where the op graph's `1 + erf` cancels. Call only when {@link fusedGeluAvailable} is true.
  *
@@ -129,14 +137,20 @@ export function fusedGelu<T extends tf.Tensor>(x: T, variant: GeluForm = 'erf'):
   if (variant !== 'erf' && variant !== 'tanh') {
     throw new Error(`fusedGelu: unknown variant "${String(variant)}", expected 'erf' or 'tanh'`);
   }
-  const attrs = { approximate: variant === 'tanh' };
+  const approximate = variant === 'tanh';
+  // Recording a gradient tape: the forward also writes GELU'(x) (most of its work is shared), and the backward is
+  // one multiply. Otherwise (inference) only y, and a backward would run IfsqGeluGrad from x.
+  const withDerivative = tf.engine().isTapeOn();
   const op = tf.customGrad(((xIn: tf.Tensor, save: tf.GradSaveFunc) => {
-    const y = tf.engine().runKernel(GELU_KERNEL, { x: xIn }, attrs) as tf.Tensor;
-    save([xIn]);
+    const out = tf.engine().runKernel(GELU_KERNEL, { x: xIn }, { approximate, withDerivative });
+    const [y, dydx] = Array.isArray(out) ? out : [out];
+    save(dydx ? [xIn, dydx] : [xIn]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.engine().runKernel(GELU_GRAD_KERNEL, { dy, x: saved[0] }, attrs) as tf.Tensor,
+        saved.length === 2
+          ? tf.mul(dy, saved[1])
+          : (tf.engine().runKernel(GELU_GRAD_KERNEL, { dy, x: saved[0] }, { approximate }) as tf.Tensor),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x) as T;

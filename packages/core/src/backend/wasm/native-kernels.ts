@@ -33,6 +33,7 @@ interface NativeExports {
   exp_f32(x: number, out: number, count: number): void;
   gelu_forward(x: number, y: number, count: number, variant: number): void;
   gelu_backward(dy: number, x: number, dx: number, count: number, variant: number): void;
+  gelu_forward_grad(x: number, y: number, g: number, count: number, variant: number): void;
   group_norm_scratch_bytes(c: number): number;
   group_norm_forward(
     x: number,
@@ -280,13 +281,18 @@ export class NativeKernels {
   /**
    * `out[i] = GELU(x[i])`, `variant` 0 the erf form `x·Φ(x)`, 1 the tanh form `x·σ(2√(2/π)(x + 0.044715x³))`:
    * within a few float32 ulp relative of the exact values, also for x ≪ 0 (see `native/src/gelu.c`). `out` may be `x`.
+   * With `derivative`, also `derivative[i] = GELU'(x[i])` (for a backward that is then one multiply), sharing most
+   * of the work.
    */
-  geluForward(x: Float32Array, out: Float32Array, variant: 0 | 1): void {
-    checkLengths('geluForward', x.length, { out });
-    const [p] = this.#regions([x.length * 4]);
+  geluForward(x: Float32Array, out: Float32Array, variant: 0 | 1, derivative?: Float32Array): void {
+    const n = x.length;
+    checkLengths('geluForward', n, { out, derivative });
+    const [p, pg] = this.#regions([n * 4, derivative ? n * 4 : 0]);
     this.#put(p, x);
-    this.#x.gelu_forward(p, p, x.length, variant);
-    this.#get(p, out.subarray(0, x.length));
+    if (derivative) this.#x.gelu_forward_grad(p, p, pg, n, variant);
+    else this.#x.gelu_forward(p, p, n, variant);
+    this.#get(p, out.subarray(0, n));
+    if (derivative) this.#get(pg, derivative.subarray(0, n));
   }
 
   /** `dx[i] = dy[i]·GELU'(x[i])` for the {@link NativeKernels.geluForward} variant. `dx` may be `dy`. */
