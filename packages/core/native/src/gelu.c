@@ -2,6 +2,8 @@
 //   variant 0 (erf):  y = x·Φ(x),  Φ(x) = ½·erfc(−x/√2);           dy/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
 //   variant 1 (tanh): y = x·σ(w),  w = 2u = 2√(2/π)·(x + 0.044715·x³) (= ½x(1 + tanh u));
 //                     dy/dx = σ(w)·(1 + x·w'·(1 − σ(w))),  w' = 2√(2/π)·(1 + 3·0.044715·x²)
+// Exports: gelu_forward (y), gelu_forward_grad (y and dy/dx, for a training forward whose backward is then one
+// multiply; the two share the erfc and exp work) and gelu_backward (dy·dy/dx from x).
 // Same contract as packages/core/src/backend/wasm/gelu-math.ts (the float64 reference).
 // Build: packages/core/native/build.sh (clang --target=wasm32 -msimd128 -O3, no libc).
 //
@@ -10,7 +12,8 @@
 //   erfc(z) = e^(−z²)·t·G(t), t = 1/(1 + z/2): the form of Numerical Recipes' Chebyshev-fitted erfc (2nd ed., §6.2),
 //   with our own degree-12 fit of G = erfcx(z)/t on t ∈ [0.15, 1] (relative error 2.2e-10; made and checked by
 //   packages/core/test/fixtures/nn/fit_erfcx.py). t and G are evaluated in float64 lanes (float32 Horner alone
-//   costs ~1.5e-7).
+//   costs ~1.5e-7), and so is the derivative's Φ + xφ = e^(−x²/2)·(½erfcx(|x|/√2) − |x|/√(2π)) for x < 0, whose
+//   bracket cancels near the derivative's zero (x ≈ −0.75).
 // - The exponents (−x²/2, and −|w| for tanh) reach ~−140, where rounding them to one float would cost ~1e-5
 //   relative; they are carried as two floats (an exact split of x², or float64 w split in two) into
 //   exp_split_scaled_f32x4, which also pre-scales by 2^BIAS so that subnormal results round correctly.
@@ -90,7 +93,9 @@ static inline v128_t clamp(v128_t x, float m) {
   return wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(m)), wasm_f32x4_splat(-m));
 }
 
+// Multiplies by 2^−BIAS (exact unless the result is subnormal, where it rounds once).
 static inline v128_t unbias(v128_t v) { return wasm_f32x4_mul(v, wasm_f32x4_splat(0x1p-100f)); }
+_Static_assert(BIAS == 100, "unbias() multiplies by 2^-100");
 
 // GELU (erf form) of four lanes into *y and its derivative into *g, as wanted (compile-time constants).
 static inline __attribute__((always_inline)) void gelu_erf_lanes(v128_t x, int want_y, int want_g, v128_t* y, v128_t* g) {
