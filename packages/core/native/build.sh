@@ -5,10 +5,15 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$here/dist"
 # Every src/*.c goes into the one module, in a fixed (C locale) order so the output is byte-for-byte reproducible.
+# Both modules import a shared memory and export their stack pointer: they can run in a memory of their own or
+# inside tfjs' threaded wasm memory (operands used where they lie), each instance on a stack it is given. That
+# only works for code without data segments, which check-module.mjs enforces.
 export LC_ALL=C
-clang --target=wasm32 -O3 -msimd128 -nostdlib -ffreestanding -fno-builtin -Wall -Wextra -Werror \
-  -Wl,--no-entry -Wl,--export=__heap_base -Wl,--initial-memory=131072 -Wl,--strip-all \
+clang --target=wasm32 -O3 -msimd128 -matomics -mbulk-memory -mmutable-globals -nostdlib -ffreestanding -fno-builtin \
+  -Wall -Wextra -Werror -Wl,--no-entry -Wl,--import-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 \
+  -Wl,--export=__stack_pointer -Wl,--export=__heap_base -Wl,--strip-all \
   -o "$here/dist/kernels.wasm" "$here"/src/*.c
+node "$here/check-module.mjs" "$here/dist/kernels.wasm"
 out="$here/../src/backend/wasm/native-kernels.generated.ts"
 tmp="$out.tmp"
 {
@@ -32,6 +37,7 @@ for variant in fma plain; do
     -Wall -Wextra -Werror -Wl,--no-entry -Wl,--import-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 \
     -Wl,--export=__stack_pointer -Wl,--export=__heap_base -Wl,--strip-all \
     -o "$here/dist/gemm-$variant.wasm" "$here/gemm/gemm.c"
+  node "$here/check-module.mjs" "$here/dist/gemm-$variant.wasm"
 done
 out="$here/../src/backend/wasm/native-gemm.generated.ts"
 tmp="$out.tmp"

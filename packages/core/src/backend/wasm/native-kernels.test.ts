@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { nativeKernels } from './native-kernels.js';
+import type { SharedMemory } from './native-gemm.js';
+import { NativeKernels, nativeKernels } from './native-kernels.js';
+import { NATIVE_KERNELS_WASM_BASE64 } from './native-kernels.generated.js';
 
 describe('embedded WASM SIMD kernels', () => {
   it('load in Node and compute batched products with every transpose combination', () => {
@@ -34,5 +36,62 @@ describe('embedded WASM SIMD kernels', () => {
         expect(Array.from(out)).toEqual(Array.from(expected)); // small integers: exact in float32
       }
     }
+  });
+});
+
+describe('embedded WASM SIMD kernels inside another memory', () => {
+  it('use views of that memory in place, copy other arrays, and touch nothing but operands and malloc’d blocks', () => {
+    const wasmApi = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => SharedMemory } }).WebAssembly;
+    const memory = new wasmApi.Memory({ initial: 64, maximum: 65536, shared: true });
+    const bytes = new Uint8Array(memory.buffer);
+    bytes.fill(0xa5);
+    let next = 1 << 20;
+    const given: Array<[number, number]> = [];
+    const heap = {
+      memory,
+      malloc: (n: number) => {
+        given.push([next, n]);
+        const at = next;
+        next += (n + 15) & ~15;
+        return at;
+      },
+    };
+    const k = NativeKernels.inHeap(heap)!;
+    expect(k.runsIn(memory)).toBe(true);
+    const own = nativeKernels()!;
+    expect(own.runsIn(memory)).toBe(false);
+    // Operands that live in the memory, at addresses of our choosing.
+    const a = new Float32Array(memory.buffer, 64 * 1024, 24).map((_, i) => i * 0.5 - 3);
+    const b = new Float32Array(memory.buffer, 96 * 1024, 6).map((_, i) => i + 0.25);
+    const out = new Float32Array(memory.buffer, 128 * 1024, 24);
+    k.binary('mul', a, b, out, 'cycle');
+    const expected = new Float32Array(24);
+    own.binary('mul', Float32Array.from(a), Float32Array.from(b), expected, 'cycle');
+    expect(Array.from(out)).toEqual(Array.from(expected));
+    // An operand from elsewhere is copied in; the result can go to an ordinary array too.
+    const t = new Float32Array(24);
+    k.transpose(Float32Array.from(expected), [4, 6], [1, 0], t);
+    expect(t[1]).toBe(expected[6]);
+    const touched: Array<[number, number]> = [[64 * 1024, 96], [96 * 1024, 24], [128 * 1024, 96], ...given];
+    for (let i = 0; i < next + 4096; i++) {
+      if (!touched.some(([at, n]) => i >= at && i < at + n + 16) && bytes[i] !== 0xa5) expect.fail(`byte ${i} changed`);
+    }
+  });
+
+  it('are a module without data segments or start function', () => {
+    const wasm = Uint8Array.from(atob(NATIVE_KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
+    const ids: number[] = [];
+    for (let p = 8; p < wasm.length; ) {
+      ids.push(wasm[p++]);
+      let size = 0;
+      for (let shift = 0; ; shift += 7) {
+        const byte = wasm[p++];
+        size += (byte & 0x7f) * 2 ** shift;
+        if (byte < 0x80) break;
+      }
+      p += size;
+    }
+    expect(ids).toContain(10);
+    expect(ids.filter((id) => id === 8 || id === 11 || id === 12)).toEqual([]);
   });
 });

@@ -1,19 +1,24 @@
 import type { GroupNormDims } from './group-norm-math.js';
+import type { SharedHeap, SharedMemory } from './native-gemm.js';
 import { NATIVE_KERNELS_WASM_BASE64 } from './native-kernels.generated.js';
 
 /** The slice of the WebAssembly JS API used here (the project's `lib` has no DOM/WebAssembly typings). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => SharedMemory;
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
+/** Pages the module's imported memory may grow to (`--max-memory` in build.sh: 4 GiB, as tfjs' threaded memory). */
+const MAX_PAGES = 65536;
+const PAGE = 65536;
+/** Stack of an instance inside a foreign heap (the kernels keep only small arrays on it). */
+const STACK_BYTES = 64 * 1024;
+
 interface NativeExports {
-  memory: WasmMemory;
+  __stack_pointer: { value: number };
+  binary_f32(op: number, a: number, b: number, out: number, n: number, mode: number, len: number): void;
   __heap_base: { value: number };
   batch_matmul(
     a: number,
@@ -156,6 +161,18 @@ export interface SumMiddleDims {
   inner: number;
 }
 
+/** Operations of {@link NativeKernels.binary}; `reverseSub` is `b − a`. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'reverseSub';
+
+/**
+ * How {@link NativeKernels.binary} reads its second operand for output element `i`: `full` `b[i]`; `cycle`
+ * `b[i mod b.length]` (broadcast over leading axes); `repeat` `b[⌊i / (n / b.length)⌋]` (over trailing axes).
+ */
+export type BinaryBroadcast = 'full' | 'cycle' | 'repeat';
+
+const BINARY_OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, reverseSub: 3 };
+const BROADCASTS: Record<BinaryBroadcast, number> = { full: 0, cycle: 1, repeat: 2 };
+
 /** Rows and width of a LayerNorm over the last axis, for {@link NativeKernels.layerNormForward}. */
 export interface LayerNormDims {
   /** Product of the leading axes. */
@@ -200,6 +217,17 @@ export interface LayerNormBackwardOutputs {
 
 const align = (bytes: number) => (bytes + 15) & ~15;
 
+/** The first `length` elements of `a` as int32 (bits kept: copies never canonicalise float NaNs). */
+function asInts(a: Words, length: number): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, length);
+}
+
+/** A new instance of the kernels module on `memory`. */
+function instantiate(memory: SharedMemory): NativeExports {
+  const bytes = Uint8Array.from(atob(NATIVE_KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
+  return new WebAssemblyApi!.Instance(new WebAssemblyApi!.Module(bytes), { env: { memory } }).exports as NativeExports;
+}
+
 /** Throws unless the groups divide the channels. */
 function checkGroups(kernel: string, { c, g }: GroupNormDims): void {
   if (!(g > 0 && c % g === 0)) throw new Error(`${kernel}: ${g} groups do not divide ${c} channels`);
@@ -212,59 +240,113 @@ function checkLengths(kernel: string, length: number, arrays: Record<string, Flo
   }
 }
 
+/** A typed array of 4-byte elements (the kernels move float32 and, for transposes, int32 bits). */
+type Words = Float32Array | Int32Array;
+
+/** One operand of a kernel call for {@link NativeKernels} `#bind`. */
+type Operand =
+  | { readonly input: Words; readonly length: number }
+  | { readonly output: Words; readonly length: number }
+  | { readonly scratch: number };
+
 /**
- * The WASM SIMD kernels of `packages/core/native` (built by `native/build.sh`, embedded as base64). They run in
- * their own linear memory: operands are copied in and results out, which costs far less than the arithmetic
- * they replace.
+ * The WASM SIMD kernels of `packages/core/native` (built by `native/build.sh`, embedded as base64). An instance
+ * runs either in a memory of its own, where operands are copied in and results out, or inside tfjs' threaded wasm
+ * memory ({@link NativeKernels.inHeap}), where operands that are views of that memory are used where they lie and
+ * only others are copied.
  */
 export class NativeKernels {
   readonly #x: NativeExports;
+  readonly #memory: SharedMemory;
+  readonly #heap: SharedHeap | undefined;
+  /** Own memory: scratch starts here. Foreign heap: the malloc'd scratch block and its size. */
   readonly #base: number;
+  #scratch: { at: number; bytes: number } | undefined;
 
-  private constructor(x: NativeExports) {
+  private constructor(x: NativeExports, memory: SharedMemory, heap: SharedHeap | undefined) {
     this.#x = x;
+    this.#memory = memory;
+    this.#heap = heap;
     this.#base = align(Number(x.__heap_base.value));
   }
 
-  /** Compiles the kernels; `undefined` when this runtime has no WebAssembly SIMD. */
+  /** Compiles the kernels into a memory of their own; `undefined` when this runtime has no WebAssembly SIMD. */
   static load(): NativeKernels | undefined {
     try {
       if (!WebAssemblyApi) return undefined;
-      const bytes = Uint8Array.from(atob(NATIVE_KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
-      const instance = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(bytes), {});
-      return new NativeKernels(instance.exports as unknown as NativeExports);
+      const memory = new WebAssemblyApi.Memory({ initial: 4, maximum: MAX_PAGES, shared: true });
+      return new NativeKernels(instantiate(memory), memory, undefined);
     } catch {
       return undefined;
     }
   }
 
-  #reserve(bytes: number): void {
+  /**
+   * Compiles the kernels into another module's shared memory (tfjs' threaded wasm backend), on a stack taken from
+   * its allocator; `undefined` when that fails.
+   */
+  static inHeap(heap: SharedHeap): NativeKernels | undefined {
+    try {
+      if (!WebAssemblyApi) return undefined;
+      const x = instantiate(heap.memory);
+      x.__stack_pointer.value = align(heap.malloc(STACK_BYTES + 16)) + STACK_BYTES;
+      return new NativeKernels(x, heap.memory, heap);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether this instance runs inside `memory`, so that views of it are used in place. */
+  runsIn(memory: unknown): boolean {
+    return memory != null && memory === this.#memory;
+  }
+
+  /** At least `bytes` bytes of scratch: after the module's stack in its own memory, else a block from the heap. */
+  #reserve(bytes: number): number {
+    if (this.#heap) {
+      if (this.#scratch === undefined || this.#scratch.bytes < bytes) {
+        const grown = Math.max(bytes, 2 * (this.#scratch?.bytes ?? 0), 1 << 16);
+        this.#scratch = { at: align(this.#heap.malloc(grown + 16)), bytes: grown };
+      }
+      return this.#scratch.at;
+    }
     const need = this.#base + bytes;
-    const have = this.#x.memory.buffer.byteLength;
-    if (need > have) this.#x.memory.grow(Math.ceil((need - have) / 65536));
+    const have = this.#memory.buffer.byteLength;
+    if (need > have) this.#memory.grow(Math.ceil((need - have) / PAGE));
+    return this.#base;
   }
 
   /**
-   * Lays out consecutive 16-byte aligned regions of the given byte sizes after the heap base, grows the memory to
-   * hold them, and returns their addresses.
+   * Addresses for one kernel call, in order: an input or output that is a view of this instance's memory is used
+   * where it lies; other inputs are copied into scratch, other outputs get scratch that `finish` copies back;
+   * `scratch` entries get scratch of that many bytes.
    */
-  #regions(bytes: readonly number[]): number[] {
-    const at: number[] = [];
-    let end = this.#base;
-    for (const b of bytes) {
-      at.push(end);
-      end += align(b);
+  #bind(operands: readonly Operand[]): { at: number[]; finish(): void } {
+    const buffer = this.#memory.buffer;
+    const inPlace = (a: Words) => a.buffer === buffer;
+    let bytes = 0;
+    for (const o of operands) {
+      if ('scratch' in o) bytes += align(o.scratch);
+      else if (!inPlace('input' in o ? o.input : o.output)) bytes += align(o.length * 4);
     }
-    this.#reserve(end - this.#base);
-    return at;
-  }
-
-  #put(address: number, values: Float32Array): void {
-    new Float32Array(this.#x.memory.buffer, address, values.length).set(values);
-  }
-
-  #get(address: number, out: Float32Array): void {
-    out.set(new Float32Array(this.#x.memory.buffer, address, out.length));
+    let next = bytes > 0 ? this.#reserve(bytes) : 0;
+    const heap = this.#memory.buffer;
+    const back: Array<[number, Words, number]> = [];
+    const at = operands.map((o) => {
+      const words = 'scratch' in o ? undefined : 'input' in o ? o.input : o.output;
+      if (words && inPlace(words)) return words.byteOffset;
+      const address = next;
+      next += align('scratch' in o ? o.scratch : o.length * 4);
+      if ('input' in o) new Int32Array(heap, address, o.length).set(asInts(o.input, o.length));
+      else if ('output' in o) back.push([address, o.output, o.length]);
+      return address;
+    });
+    return {
+      at,
+      finish: () => {
+        for (const [address, out, length] of back) asInts(out, length).set(new Int32Array(this.#memory.buffer, address, length));
+      },
+    };
   }
 
   /**
@@ -272,10 +354,32 @@ export class NativeKernels {
    * rounded value on [−87.3, 88.3]; outside, it saturates to finite values (NaN stays NaN).
    */
   exp(x: Float32Array, out: Float32Array): void {
-    const [px, po] = this.#regions([x.length * 4, x.length * 4]);
-    this.#put(px, x);
-    this.#x.exp_f32(px, po, x.length);
-    this.#get(po, out.subarray(0, x.length));
+    const n = x.length;
+    checkLengths('exp', n, { out });
+    const { at: [px, po], finish } = this.#bind([{ input: x, length: n }, { output: out, length: n }]);
+    this.#x.exp_f32(px, po, n);
+    finish();
+  }
+
+  /**
+   * `out[i] = a[i] op b(i)` for `i < out.length`, with `b(i)` read as `broadcast` says; float32 arithmetic, the
+   * same values as tfjs' element-wise kernels. `out` may be `a` or `b`.
+   */
+  binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, broadcast: BinaryBroadcast): void {
+    const n = out.length;
+    const len = b.length;
+    if (a.length < n) throw new Error(`binary: 'a' has ${a.length} floats, expected ${n}`);
+    if (broadcast === 'full' ? len < n : len === 0 || n % len !== 0) {
+      throw new Error(`binary: 'b' has ${len} floats, which a ${broadcast} broadcast cannot spread over ${n}`);
+    }
+    const bLength = broadcast === 'full' ? n : len;
+    const { at: [pa, pb, po], finish } = this.#bind([
+      { input: a, length: n },
+      { input: b, length: bLength },
+      { output: out, length: n },
+    ]);
+    this.#x.binary_f32(BINARY_OPS[op], pa, pb, po, n, BROADCASTS[broadcast], bLength);
+    finish();
   }
 
   /**
@@ -287,24 +391,27 @@ export class NativeKernels {
   geluForward(x: Float32Array, out: Float32Array, variant: 0 | 1, derivative?: Float32Array): void {
     const n = x.length;
     checkLengths('geluForward', n, { out, derivative });
-    const [p, pg] = this.#regions([n * 4, derivative ? n * 4 : 0]);
-    this.#put(p, x);
-    if (derivative) this.#x.gelu_forward_grad(p, p, pg, n, variant);
-    else this.#x.gelu_forward(p, p, n, variant);
-    this.#get(p, out.subarray(0, n));
-    if (derivative) this.#get(pg, derivative.subarray(0, n));
+    const { at: [px, py, pg], finish } = this.#bind([
+      { input: x, length: n },
+      { output: out, length: n },
+      derivative ? { output: derivative, length: n } : { scratch: 0 },
+    ]);
+    if (derivative) this.#x.gelu_forward_grad(px, py, pg, n, variant);
+    else this.#x.gelu_forward(px, py, n, variant);
+    finish();
   }
 
   /** `dx[i] = dy[i]·GELU'(x[i])` for the {@link NativeKernels.geluForward} variant. `dx` may be `dy`. */
   geluBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, variant: 0 | 1): void {
     checkLengths('geluBackward', x.length, { dy, dx });
     const n = x.length;
-    // dx overwrites dy in place (the kernel reads each element before writing it).
-    const [pd, px] = this.#regions([n * 4, n * 4]);
-    this.#put(pd, dy.subarray(0, n));
-    this.#put(px, x);
-    this.#x.gelu_backward(pd, px, pd, n, variant);
-    this.#get(pd, dx.subarray(0, n));
+    const { at: [pdy, px, pdx], finish } = this.#bind([
+      { input: dy, length: n },
+      { input: x, length: n },
+      { output: dx, length: n },
+    ]);
+    this.#x.gelu_backward(pdy, px, pdx, n, variant);
+    finish();
   }
 
   /**
@@ -326,18 +433,18 @@ export class NativeKernels {
     checkLengths('groupNormForward', size, { x, y: out.y, sig: out.sig });
     checkLengths('groupNormForward', c, { gamma, beta });
     checkLengths('groupNormForward', n * g, { mean: out.mean, rstd: out.rstd });
-    // y overwrites x in place (the kernel reads each element before writing it).
-    const [pxy, psig, pgamma, pbeta, pmean, prstd, pscratch] = this.#regions([
-      size * 4, silu ? size * 4 : 0, c * 4, c * 4, n * g * 4, n * g * 4, this.#x.group_norm_scratch_bytes(c),
+    const { at: [px, pgamma, pbeta, py, psig, pmean, prstd, pscratch], finish } = this.#bind([
+      { input: x, length: size },
+      { input: gamma, length: c },
+      { input: beta, length: c },
+      { output: out.y, length: size },
+      out.sig ? { output: out.sig, length: size } : { scratch: 0 },
+      { output: out.mean, length: n * g },
+      { output: out.rstd, length: n * g },
+      { scratch: this.#x.group_norm_scratch_bytes(c) },
     ]);
-    this.#put(pxy, x.subarray(0, size));
-    this.#put(pgamma, gamma.subarray(0, c));
-    this.#put(pbeta, beta.subarray(0, c));
-    this.#x.group_norm_forward(pxy, pgamma, pbeta, pxy, psig, pmean, prstd, pscratch, n, s, c, g, eps, silu ? 1 : 0);
-    this.#get(pxy, out.y.subarray(0, size));
-    if (out.sig) this.#get(psig, out.sig.subarray(0, size));
-    this.#get(pmean, out.mean.subarray(0, n * g));
-    this.#get(prstd, out.rstd.subarray(0, n * g));
+    this.#x.group_norm_forward(px, pgamma, pbeta, py, psig, pmean, prstd, pscratch, n, s, c, g, eps, silu ? 1 : 0);
+    finish();
   }
 
   /**
@@ -352,41 +459,38 @@ export class NativeKernels {
     checkLengths('groupNormBackward', size, { dy: inputs.dy, x: inputs.x, sig, dx: out.dx });
     checkLengths('groupNormBackward', c, { gamma: inputs.gamma, beta: inputs.beta, dgamma: out.dgamma, dbeta: out.dbeta });
     checkLengths('groupNormBackward', n * g, { mean: inputs.mean, rstd: inputs.rstd });
-    // dx overwrites dy in place (the kernel reads each element before writing it).
-    const [pdyx, px, psig, pgamma, pbeta, pmean, prstd, pdgamma, pdbeta, pscratch] = this.#regions([
-      size * 4, size * 4, sig ? size * 4 : 0, c * 4, c * 4, n * g * 4, n * g * 4, c * 4, c * 4,
-      this.#x.group_norm_scratch_bytes(c),
+    const { at: [pdy, px, psig, pgamma, pbeta, pmean, prstd, pdx, pdgamma, pdbeta, pscratch], finish } = this.#bind([
+      { input: inputs.dy, length: size },
+      { input: inputs.x, length: size },
+      sig ? { input: sig, length: size } : { scratch: 0 },
+      { input: inputs.gamma, length: c },
+      { input: inputs.beta, length: c },
+      { input: inputs.mean, length: n * g },
+      { input: inputs.rstd, length: n * g },
+      { output: out.dx, length: size },
+      { output: out.dgamma, length: c },
+      { output: out.dbeta, length: c },
+      { scratch: this.#x.group_norm_scratch_bytes(c) },
     ]);
-    this.#put(pdyx, inputs.dy.subarray(0, size));
-    this.#put(px, inputs.x.subarray(0, size));
-    if (sig) this.#put(psig, sig.subarray(0, size));
-    this.#put(pgamma, inputs.gamma.subarray(0, c));
-    this.#put(pbeta, inputs.beta.subarray(0, c));
-    this.#put(pmean, inputs.mean.subarray(0, n * g));
-    this.#put(prstd, inputs.rstd.subarray(0, n * g));
     this.#x.group_norm_backward(
-      pdyx, px, pgamma, pbeta, pmean, prstd, psig, pdyx, pdgamma, pdbeta, pscratch, n, s, c, g, sig ? 1 : 0,
+      pdy, px, pgamma, pbeta, pmean, prstd, psig, pdx, pdgamma, pdbeta, pscratch, n, s, c, g, sig ? 1 : 0,
     );
-    this.#get(pdyx, out.dx.subarray(0, size));
-    this.#get(pdgamma, out.dgamma.subarray(0, c));
-    this.#get(pdbeta, out.dbeta.subarray(0, c));
+    finish();
   }
 
   /** `out[p] = op(a[p]) · op(b[p])` for every product `p`, row-major float32. */
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, d: BatchMatMulDims): void {
-    const aBytes = align(a.length * 4);
-    const bBytes = align(b.length * 4);
-    const cBytes = align(out.length * 4);
-    this.#reserve(aBytes + bBytes + cBytes + align(d.k * d.n * 4));
-    const heap = this.#x.memory.buffer;
-    const pa = this.#base;
-    const pb = pa + aBytes;
-    const pc = pb + bBytes;
-    const ps = pc + cBytes;
-    new Float32Array(heap, pa, a.length).set(a);
-    new Float32Array(heap, pb, b.length).set(b);
+    checkLengths('batchMatMul', d.batchA * d.m * d.k, { a });
+    checkLengths('batchMatMul', d.batchB * d.k * d.n, { b });
+    checkLengths('batchMatMul', d.batch * d.m * d.n, { out });
+    const { at: [pa, pb, pc, ps], finish } = this.#bind([
+      { input: a, length: d.batchA * d.m * d.k },
+      { input: b, length: d.batchB * d.k * d.n },
+      { output: out, length: d.batch * d.m * d.n },
+      { scratch: d.k * d.n * 4 },
+    ]);
     this.#x.batch_matmul(pa, pb, pc, ps, d.batch, d.batchA, d.batchB, d.m, d.k, d.n, d.transposeA ? 1 : 0, d.transposeB ? 1 : 0);
-    out.set(new Float32Array(this.#x.memory.buffer, pc, out.length));
+    finish();
   }
 
   /**
@@ -401,14 +505,14 @@ export class NativeKernels {
     if (x.length < size || out.length < size) {
       throw new Error(`transpose: x has ${x.length} and out ${out.length} elements, expected ${size}`);
     }
-    const [px, py, pdims] = this.#regions([size * 4, size * 4, 2 * rank * 4]);
-    const heap = this.#x.memory.buffer;
-    new Float32Array(heap, px, size).set(new Float32Array(x.buffer, x.byteOffset, size));
-    const dims = new Int32Array(heap, pdims, 2 * rank);
-    dims.set(shape);
-    dims.set(perm, rank);
+    const dims = Int32Array.from([...shape, ...perm]);
+    const { at: [px, py, pdims], finish } = this.#bind([
+      { input: x, length: size },
+      { output: out, length: size },
+      { input: dims, length: 2 * rank },
+    ]);
     if (this.#x.transpose_f32(px, py, pdims, pdims + rank * 4, rank) !== 0) throw new Error(`transpose: rank ${rank} out of range`);
-    new Float32Array(out.buffer, out.byteOffset, size).set(new Float32Array(this.#x.memory.buffer, py, size));
+    finish();
   }
 
   /**
@@ -420,10 +524,13 @@ export class NativeKernels {
     const size = outer * mid * inner;
     checkLengths('sumMiddle', size, { x });
     checkLengths('sumMiddle', outer * inner, { out });
-    const [px, po, ps] = this.#regions([size * 4, outer * inner * 4, inner * 8]);
-    this.#put(px, x.subarray(0, size));
+    const { at: [px, po, ps], finish } = this.#bind([
+      { input: x, length: size },
+      { output: out, length: outer * inner },
+      { scratch: inner * 8 },
+    ]);
     this.#x.sum_middle(px, po, ps, outer, mid, inner, divisor);
-    this.#get(po, out.subarray(0, outer * inner));
+    finish();
   }
 
   /**
@@ -443,15 +550,16 @@ export class NativeKernels {
     checkLengths('layerNormForward', size, { x, y: out.y });
     checkLengths('layerNormForward', d, { gamma, beta });
     checkLengths('layerNormForward', rows, { mean: out.mean, rstd: out.rstd });
-    // y overwrites x in place (each row is read before it is written).
-    const [pxy, pgamma, pbeta, pmean, prstd] = this.#regions([size * 4, d * 4, d * 4, rows * 4, rows * 4]);
-    this.#put(pxy, x.subarray(0, size));
-    this.#put(pgamma, gamma.subarray(0, d));
-    this.#put(pbeta, beta.subarray(0, d));
-    this.#x.layer_norm_forward(pxy, pgamma, pbeta, pxy, pmean, prstd, rows, d, eps);
-    this.#get(pxy, out.y.subarray(0, size));
-    this.#get(pmean, out.mean.subarray(0, rows));
-    this.#get(prstd, out.rstd.subarray(0, rows));
+    const { at: [px, pgamma, pbeta, py, pmean, prstd], finish } = this.#bind([
+      { input: x, length: size },
+      { input: gamma, length: d },
+      { input: beta, length: d },
+      { output: out.y, length: size },
+      { output: out.mean, length: rows },
+      { output: out.rstd, length: rows },
+    ]);
+    this.#x.layer_norm_forward(px, pgamma, pbeta, py, pmean, prstd, rows, d, eps);
+    finish();
   }
 
   /**
@@ -464,26 +572,43 @@ export class NativeKernels {
     checkLengths('layerNormBackward', size, { dy: inputs.dy, x: inputs.x, dx: out.dx });
     checkLengths('layerNormBackward', d, { gamma: inputs.gamma, dgamma: out.dgamma, dbeta: out.dbeta });
     checkLengths('layerNormBackward', rows, { mean: inputs.mean, rstd: inputs.rstd });
-    // dx overwrites dy in place (the kernel reads each element of a row before writing it).
-    const [pdyx, px, pgamma, pmean, prstd, pdgamma, pdbeta, pscratch] = this.#regions([
-      size * 4, size * 4, d * 4, rows * 4, rows * 4, d * 4, d * 4, 2 * d * 8,
+    const { at: [pdy, px, pgamma, pmean, prstd, pdx, pdgamma, pdbeta, pscratch], finish } = this.#bind([
+      { input: inputs.dy, length: size },
+      { input: inputs.x, length: size },
+      { input: inputs.gamma, length: d },
+      { input: inputs.mean, length: rows },
+      { input: inputs.rstd, length: rows },
+      { output: out.dx, length: size },
+      { output: out.dgamma, length: d },
+      { output: out.dbeta, length: d },
+      { scratch: 2 * d * 8 },
     ]);
-    this.#put(pdyx, inputs.dy.subarray(0, size));
-    this.#put(px, inputs.x.subarray(0, size));
-    this.#put(pgamma, inputs.gamma.subarray(0, d));
-    this.#put(pmean, inputs.mean.subarray(0, rows));
-    this.#put(prstd, inputs.rstd.subarray(0, rows));
-    this.#x.layer_norm_backward(pdyx, px, pgamma, pmean, prstd, pdyx, pdgamma, pdbeta, pscratch, rows, d);
-    this.#get(pdyx, out.dx.subarray(0, size));
-    this.#get(pdgamma, out.dgamma.subarray(0, d));
-    this.#get(pdbeta, out.dbeta.subarray(0, d));
+    this.#x.layer_norm_backward(pdy, px, pgamma, pmean, prstd, pdx, pdgamma, pdbeta, pscratch, rows, d);
+    finish();
   }
 }
 
-let shared: NativeKernels | null | undefined;
+const KERNELS_KEY = Symbol.for('@ifsq/core.wasm.nativeKernels');
+
+function slot(): Record<symbol, NativeKernels | null | undefined> {
+  return globalThis as unknown as Record<symbol, NativeKernels | null | undefined>;
+}
 
 /** The process-wide {@link NativeKernels}, compiled on first use; `undefined` if unavailable. */
 export function nativeKernels(): NativeKernels | undefined {
-  if (shared === undefined) shared = NativeKernels.load() ?? null;
-  return shared ?? undefined;
+  const g = slot();
+  if (g[KERNELS_KEY] === undefined) g[KERNELS_KEY] = NativeKernels.load() ?? null;
+  return g[KERNELS_KEY] ?? undefined;
+}
+
+/**
+ * Makes the process-wide {@link NativeKernels} an instance inside `heap` (tfjs' threaded wasm memory), so tensors of
+ * that backend are used where they lie; keeps the current one if that fails. Returns whether it moved.
+ */
+export function moveNativeKernelsInto(heap: SharedHeap): boolean {
+  const g = slot();
+  if (g[KERNELS_KEY]?.runsIn(heap.memory)) return true;
+  const inHeap = NativeKernels.inHeap(heap);
+  if (inHeap) g[KERNELS_KEY] = inHeap;
+  return inHeap !== undefined;
 }

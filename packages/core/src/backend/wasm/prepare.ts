@@ -2,25 +2,30 @@ import * as tf from '@tensorflow/tfjs';
 import { registerFastBatchMatMul } from './batch-matmul.js';
 import { registerConvGradients } from './conv-gradients.js';
 import { registerConvKernels } from './conv-kernels.js';
+import { registerElementwiseKernels } from './elementwise-kernels.js';
 import { registerSharedIdentity } from './identity-kernel.js';
 import { registerReduceKernels } from './reduce-kernels.js';
 import { registerResizeNearestGradient } from './resize-gradient.js';
 import { registerSliceKernels } from './slice-kernel.js';
 import { registerFastTranspose } from './transpose-kernel.js';
 import { type SharedHeap, type SharedMemory, startThreadedGemm } from './native-gemm.js';
+import { moveNativeKernelsInto } from './native-kernels.js';
 import { initWasmThreads, type WasmThreadsInfo } from './threads.js';
 import { registerUnsortedSegmentSum } from './unsorted-segment-sum.js';
 
 /** Kernels this package registers (or replaces) for the `wasm` backend. */
 const TRAINING_KERNELS = [
+  'Add',
   'BatchMatMul',
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'Identity',
   'Mean',
+  'Multiply',
   'Slice',
   'SplitV',
   'StridedSlice',
+  'Sub',
   'Sum',
   'Transpose',
   'UnsortedSegmentSum',
@@ -68,6 +73,7 @@ export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Prom
       registerReduceKernels();
       registerFastTranspose();
       registerSliceKernels();
+      registerElementwiseKernels();
     })();
     g[READY_KEY] = ready;
     ready.catch(() => {
@@ -78,7 +84,9 @@ export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Prom
   // One start at a time: a call waits for the previous one, then sees whether the backend runs already.
   const threads = (g[THREADS_KEY] ?? Promise.resolve()).then(async () => {
     const info = await initWasmThreads(options.threads ?? 1);
-    await startThreadedGemm(info.threads, wasmSharedHeap());
+    const heap = wasmSharedHeap();
+    if (heap) moveNativeKernelsInto(heap);
+    await startThreadedGemm(info.threads, heap);
     return info;
   });
   g[THREADS_KEY] = threads.catch(() => undefined);

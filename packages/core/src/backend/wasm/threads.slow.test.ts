@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { prepareWasmBackend } from './prepare.js';
 import { threadedGemm } from './native-gemm.js';
+import { nativeKernels } from './native-kernels.js';
 import { adamTrainer, convAutoencoder, transformerBlock } from './reference-models.js';
 import { defaultWasmThreads, initWasmThreads, MAX_WASM_THREADS, wasmBackendStarted } from './threads.js';
 
@@ -82,11 +83,12 @@ describe('wasm threads', () => {
     expect(wasm[3]).toBeLessThan(wasm[0]);
   });
 
-  it('runs the GEMM of the threaded backend inside its memory, with transformer losses like the cpu backend', async () => {
+  it('runs the GEMM and the SIMD kernels of the threaded backend inside its memory, with transformer losses like the cpu backend', async () => {
     await prepareWasmBackend({ threads: 2 });
     const backend = (tf.engine() as unknown as { registry: Record<string, { wasm: { wasmMemory: unknown } }> }).registry.wasm;
     expect(threadedGemm()?.threads).toBe(2);
     expect(threadedGemm()?.runsIn(backend.wasm.wasmMemory)).toBe(true);
+    expect(nativeKernels()?.runsIn(backend.wasm.wasmMemory)).toBe(true);
     const run = async (name: string) => {
       await tf.setBackend(name);
       const n0 = tf.memory().numTensors;
