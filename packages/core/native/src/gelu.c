@@ -7,146 +7,152 @@
 // Same contract as packages/core/src/backend/wasm/gelu-math.ts (the float64 reference).
 // Build: packages/core/native/build.sh (clang --target=wasm32 -msimd128 -O3, no libc).
 //
-// Accuracy (few float32 ulp RELATIVE, also deep in the negative tail where y and dy/dx are tiny):
-// - Φ for x < 0 is the tail ½·erfc(|x|/√2) itself, never 1 − (something near 1), so it keeps its relative accuracy.
-//   erfc(z) = e^(−z²)·t·G(t), t = 1/(1 + z/2): the form of Numerical Recipes' Chebyshev-fitted erfc (2nd ed., §6.2),
-//   with our own degree-12 fit of G = erfcx(z)/t on t ∈ [0.15, 1] (relative error 2.2e-10; made and checked by
-//   packages/core/test/fixtures/nn/fit_erfcx.py). t and G are evaluated in float64 lanes (float32 Horner alone
-//   costs ~1.5e-7), and so is the derivative's Φ + xφ = e^(−x²/2)·(½erfcx(|x|/√2) − |x|/√(2π)) for x < 0, whose
-//   bracket cancels near the derivative's zero (x ≈ −0.75).
+// Accuracy (checked against mpmath by gelu.test.ts): y within 1e-6 relative (1e-37 absolute where |y| < 1e-31), dy/dx
+// within 2e-6 of the size of its two terms (|Φ| + |xφ|, resp. the two terms of the tanh form; that is relative
+// except near the derivative's zero at x ≈ −0.75, where float32 can only be accurate to that scale). Measured
+// worst cases are about half of that. Everything but tanh's w is float32, four lanes per vector:
+// - Both forms are evaluated through a = |x| (clamped) and one tail T(a) = Φ(−a), resp. σ(−|w|): y = max(x, −0) − a·T
+//   and dy/dx = [x ≥ 0] ± D(a) (− for x ≥ 0). So the tail is never 1 − (something near 1): it keeps its relative
+//   accuracy deep in the negative tail where y and dy/dx are tiny, and there is no per-lane select.
+// - erf: erfc(z) = e^(−z²)·t·G(t), t = 1/(1 + z/2), the form of Numerical Recipes' Chebyshev-fitted erfc (2nd ed.,
+//   §6.2), with our own degree-8 fit of G = erfcx(z)/t on t ∈ [0.15, 1] (relative error 5.1e-8; 1.9e-7 with float32
+//   Horner). Made and checked by packages/core/test/fixtures/nn/fit_erfcx.py.
 // - The exponents (−x²/2, and −|w| for tanh) reach ~−140, where rounding them to one float would cost ~1e-5
 //   relative; they are carried as two floats (an exact split of x², or float64 w split in two) into
-//   exp_split_scaled_f32x4, which also pre-scales by 2^BIAS so that subnormal results round correctly.
-// - |x| is clamped to X_MAX before the tails are formed: beyond it the tail terms are far below float32 resolution
-//   (erf: Φ(−15) ≈ 4e-51; tanh: σ(w(−12)) ≈ 1e-62) and the clamp keeps ±inf from making inf·0. x < −X_MAX (including
-//   −inf) gives y = −0 and dy/dx = 0, as the limits; x > X_MAX gives y = x and dy/dx = 1; NaN stays NaN.
+//   exp_split_biased, which also pre-scales by 2^BIAS so that the intermediate products stay normal floats.
+// - |x| is clamped to X_MAX before the tails are formed: beyond it the tails underflow to 0 (erf: Φ(−15) ≈ 4e-51;
+//   tanh: σ(w(−12)) ≈ 1e-62), which gives the limits: x < −X_MAX (including −inf) y = −0 and dy/dx = 0; x > X_MAX
+//   y = x and dy/dx = 1; NaN stays NaN.
 #include <wasm_simd128.h>
-
-#include "simd_math.h"
 
 #define BIAS 100
 #define ERF_X_MAX 15.0f
 #define TANH_X_MAX 12.0f
 
-static const double G_COEF[13] = {
-  0.28209662654314255,  0.28203332555313981, 0.2477382119346998,    0.16857678112510666,  0.12624485372721128,
-  -0.16160068983472528, 0.33869458089075871, -0.7136870012314307,   0.6647472664378774,   -0.24060675099602774,
-  -0.036508865809457849, 0.054504917540720503, -0.012233256060775634,
-};
+// ½·G(t) with G = erfcx(z)/t, t = 1/(1 + z/2): degree-8 fit by packages/core/test/fixtures/nn/fit_erfcx.py (relative
+// error 5.1e-8 in exact arithmetic, 1.9e-7 with float32 Horner), coefficients halved and rounded to float32.
+#define HG0 0.1410408616065979f
+#define HG1 0.1412329226732254f
+#define HG2 0.1211935356259346f
+#define HG3 0.10287228971719742f
+#define HG4 -0.01717461459338665f
+#define HG5 0.14497588574886322f
+#define HG6 -0.2490658164024353f
+#define HG7 0.14504775404930115f
+#define HG8 -0.030122840777039528f
+// p(r) of e^r = 1 + r + r²·p(r) on |r| ≤ 0.41 (see exp_split_biased), from the same script (relative error 1.2e-8
+// in exact arithmetic, ~7.5e-8 in float32).
+#define EP0 0.4999997019767761f
+#define EP1 0.1666637808084488f
+#define EP2 0.04167216271162033f
+#define EP3 0.008383046835660934f
+#define EP4 0.0013701231218874454f
 
-// ½·erfcx(a/√2) = ½·t·G(t) for two float64 lanes of a = |x|.
-static inline v128_t half_erfcx_f64x2(v128_t a) {
-  const v128_t one = wasm_f64x2_splat(1.0);
-  const v128_t z = wasm_f64x2_mul(a, wasm_f64x2_splat(0.70710678118654752440));
-  const v128_t t = wasm_f64x2_div(one, wasm_f64x2_add(one, wasm_f64x2_mul(z, wasm_f64x2_splat(0.5))));
-  v128_t g = wasm_f64x2_splat(G_COEF[12]);
-  for (int k = 11; k >= 0; k--) g = wasm_f64x2_add(wasm_f64x2_mul(g, t), wasm_f64x2_splat(G_COEF[k]));
-  return wasm_f64x2_mul(wasm_f64x2_mul(t, g), wasm_f64x2_splat(0.5));
+static inline v128_t fmadd(v128_t a, v128_t b, float c) {
+  return wasm_f32x4_add(wasm_f32x4_mul(a, b), wasm_f32x4_splat(c));
 }
 
-// ½·erfcx(a/√2) − a/√(2π): the derivative's Φ + xφ for x < 0 divided by e^(−x²/2). Formed in float64 (before
-// rounding to float32) so that it stays accurate near its zero at x ≈ −0.75.
-static inline v128_t grad_tail_f64x2(v128_t a, v128_t h) {
-  return wasm_f64x2_sub(h, wasm_f64x2_mul(a, wasm_f64x2_splat(0.39894228040143268)));
+// e^(hi + lo)·2^BIAS for float32 lanes, the argument carried as two floats (|lo| < 0.07, hi with at most 24
+// significant bits at or above 2^−17, as the callers build them). n = round(hi/ln2) (by the 1.5·2^23 trick),
+// r = (hi − n·ln2_hi) + (lo − n·ln2_lo) with ln2 split so that n·ln2_hi and hi − n·ln2_hi are exact, |r| ≤ 0.41;
+// e^r = 1 + r + r²·p(r); 2^(n + BIAS) built in the exponent bits. No clamping: the callers keep n + BIAS within
+// [−126, 127].
+static inline v128_t exp_split_biased(v128_t hi, v128_t lo) {
+  const v128_t magic = wasm_f32x4_splat(12582912.0f);
+  const v128_t tn = wasm_f32x4_add(wasm_f32x4_mul(hi, wasm_f32x4_splat(1.44269504088896341f)), magic);
+  const v128_t n = wasm_f32x4_sub(tn, magic);
+  const v128_t r_hi = wasm_f32x4_sub(hi, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  const v128_t r_lo = wasm_f32x4_sub(lo, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440054690583e-4f)));
+  const v128_t r = wasm_f32x4_add(r_hi, r_lo);
+  v128_t p = fmadd(r, wasm_f32x4_splat(EP4), EP3);
+  p = fmadd(p, r, EP2);
+  p = fmadd(p, r, EP1);
+  p = fmadd(p, r, EP0);
+  const v128_t er = wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_add(r, wasm_f32x4_mul(wasm_f32x4_mul(r, r), p)));
+  // Bits of tn = bits of magic + n: adding 127 + BIAS − bits(magic) leaves the biased exponent n + BIAS + 127.
+  const v128_t two_n = wasm_i32x4_shl(wasm_i32x4_add(tn, wasm_i32x4_splat(127 + BIAS - 0x4B400000)), 23);
+  return wasm_f32x4_mul(er, two_n);
 }
 
-// Two float64 pairs → one float32x4 (lanes of lo first).
-static inline v128_t demote2(v128_t lo, v128_t hi) {
-  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
+// 2^−BIAS·½·erfcx(a/√2) = t·2^−BIAS·½G(t), t = 1/(1 + a/(2√2)), for float32 lanes of a = |x|. The factor 2^−BIAS
+// (exact, and the values stay normal floats) undoes the bias of exp_split_biased in the products with its result.
+static inline v128_t half_erfcx_unbiased(v128_t a) {
+  const float s = 0x1p-100f;
+  const v128_t t = wasm_f32x4_div(wasm_f32x4_splat(1.0f), fmadd(a, wasm_f32x4_splat(0.35355339059327376f), 1.0f));
+  v128_t g = fmadd(t, wasm_f32x4_splat(HG8 * s), HG7 * s);
+  g = fmadd(g, t, HG6 * s);
+  g = fmadd(g, t, HG5 * s);
+  g = fmadd(g, t, HG4 * s);
+  g = fmadd(g, t, HG3 * s);
+  g = fmadd(g, t, HG2 * s);
+  g = fmadd(g, t, HG1 * s);
+  g = fmadd(g, t, HG0 * s);
+  return wasm_f32x4_mul(t, g);
+}
+_Static_assert(BIAS == 100, "half_erfcx_unbiased() and tanh_tails() scale by 2^-100");
+
+// y = max(x, −0) − a·T and dy/dx = [x ≥ 0] ± D, − where the sign bit of x is clear (so −0 counts as negative, and
+// GELU'(−0) = D(0) = ½). x < 0: y = x·T(a) = −a·T; x ≥ 0: y = x·(1 − T) = x − a·T. max(x, −0) gives −0 for x < 0, so
+// y = −0 where a·T underflows; NaN propagates through max (its first operand) and through a.
+static inline __attribute__((always_inline)) void combine(v128_t x, v128_t a, v128_t t, v128_t d, int want_y, int want_g,
+                                                          v128_t* y, v128_t* g) {
+  if (want_y) *y = wasm_f32x4_sub(wasm_f32x4_pmax(x, wasm_f32x4_splat(-0.0f)), wasm_f32x4_mul(a, t));
+  if (want_g) {
+    const v128_t neg = wasm_i32x4_shr(x, 31);  // all ones where the sign bit is set
+    const v128_t flip = wasm_v128_andnot(wasm_i32x4_splat((int)0x80000000), neg);
+    *g = wasm_f32x4_add(wasm_v128_andnot(wasm_f32x4_splat(1.0f), neg), wasm_v128_xor(d, flip));
+  }
 }
 
-// For a = |x| ≤ ERF_X_MAX, returns e^(−a²/2)·2^BIAS and sets (when wanted) *h = ½·erfcx(a/√2) and
-// *q = ½·erfcx(a/√2) − a/√(2π), rounded to float32: ½·erfc(a/√2)·2^BIAS = h·(return value), and for x < 0
-// (Φ(x) + x·φ(x))·2^BIAS = q·(return value).
-static inline __attribute__((always_inline)) v128_t erf_tail_parts(v128_t a, int want_h, int want_q, v128_t* h, v128_t* q) {
-  const v128_t a_lo = wasm_f64x2_promote_low_f32x4(a);
-  const v128_t a_hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a, a, 2, 3, 2, 3));
-  const v128_t h_lo = half_erfcx_f64x2(a_lo), h_hi = half_erfcx_f64x2(a_hi);
-  if (want_h) *h = demote2(h_lo, h_hi);
-  if (want_q) *q = demote2(grad_tail_f64x2(a_lo, h_lo), grad_tail_f64x2(a_hi, h_hi));
-  // a²/2 = ah²/2 + (ah·al + al²/2) with ah = a's top 12 significand bits: ah² is exact in float32.
+// a = min(|x|, m); pmin keeps its first operand when it is NaN.
+static inline v128_t abs_clamped(v128_t x, float m) {
+  return wasm_f32x4_pmin(wasm_v128_andnot(x, wasm_i32x4_splat((int)0x80000000)), wasm_f32x4_splat(m));
+}
+
+// GELU (erf form) of four lanes into *y and its derivative into *g, as wanted (compile-time constants):
+// T = ½·erfc(a/√2) = Φ(−a) = e^(−a²/2)·½erfcx(a/√2) and D = Φ(−a) − aφ(a) = e^(−a²/2)·(½erfcx(a/√2) − a/√(2π))
+// (x < 0: Φ(x) + xφ(x) = D; x ≥ 0: 1 − Φ(−a) + aφ(a) = 1 − D). D cancels near the derivative's zero (x ≈ −0.75),
+// but only to an absolute error that is small next to the derivative's terms e^(−a²/2)·(½erfcx + a/√(2π)).
+static inline __attribute__((always_inline)) void gelu_erf_lanes(v128_t x, int want_y, int want_g, v128_t* y, v128_t* g) {
+  const v128_t a = abs_clamped(x, ERF_X_MAX);
+  const v128_t h = half_erfcx_unbiased(a);
+  // −a²/2 = −ah²/2 − (ah + al/2)·al with ah = a's top 12 significand bits: ah² is exact in float32.
   const v128_t ah = wasm_v128_and(a, wasm_i32x4_splat((int)0xFFFFF000));
   const v128_t al = wasm_f32x4_sub(a, ah);
-  const v128_t half = wasm_f32x4_splat(0.5f);
-  const v128_t sq_hi = wasm_f32x4_mul(wasm_f32x4_mul(ah, ah), half);
-  const v128_t sq_lo = wasm_f32x4_add(wasm_f32x4_mul(ah, al), wasm_f32x4_mul(wasm_f32x4_mul(al, al), half));
-  return exp_split_scaled_f32x4(wasm_f32x4_neg(sq_hi), wasm_f32x4_neg(sq_lo), BIAS);
+  const v128_t sq_hi = wasm_f32x4_mul(wasm_f32x4_mul(ah, wasm_f32x4_splat(-0.5f)), ah);
+  const v128_t sq_lo = wasm_f32x4_mul(wasm_f32x4_sub(wasm_f32x4_mul(al, wasm_f32x4_splat(-0.5f)), ah), al);
+  const v128_t e = exp_split_biased(sq_hi, sq_lo);
+  const v128_t q = wasm_f32x4_sub(h, wasm_f32x4_mul(a, wasm_f32x4_splat(0.3989422804014327f * 0x1p-100f)));
+  combine(x, a, want_y ? wasm_f32x4_mul(h, e) : a, want_g ? wasm_f32x4_mul(q, e) : a, want_y, want_g, y, g);
 }
 
-// For clamped x: the two-float −|w|, w = x·(c1 + c3·x²) formed in float64.
-static inline __attribute__((always_inline)) void tanh_neg_abs_w(v128_t xc, v128_t* hi, v128_t* lo) {
-  const v128_t c1 = wasm_f64x2_splat(1.5957691216057308);   // 2·√(2/π)
-  const v128_t c3 = wasm_f64x2_splat(0.07135481627260025);    // 2·√(2/π)·0.044715
-  const v128_t xl = wasm_f64x2_promote_low_f32x4(xc);
-  const v128_t xh = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(xc, xc, 2, 3, 2, 3));
-  const v128_t wl = wasm_f64x2_neg(wasm_f64x2_abs(wasm_f64x2_mul(xl, wasm_f64x2_add(c1, wasm_f64x2_mul(c3, wasm_f64x2_mul(xl, xl))))));
-  const v128_t wh = wasm_f64x2_neg(wasm_f64x2_abs(wasm_f64x2_mul(xh, wasm_f64x2_add(c1, wasm_f64x2_mul(c3, wasm_f64x2_mul(xh, xh))))));
-  const v128_t h = demote2(wl, wh);
-  *hi = h;
-  const v128_t rl = wasm_f64x2_sub(wl, wasm_f64x2_promote_low_f32x4(h));
-  const v128_t rh = wasm_f64x2_sub(wh, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(h, h, 2, 3, 2, 3)));
-  *lo = demote2(rl, rh);
-}
-
-static inline v128_t clamp(v128_t x, float m) {
-  // pmin/pmax return their first operand when a comparison involves NaN: NaN stays NaN.
-  return wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(m)), wasm_f32x4_splat(-m));
-}
-
-// Multiplies by 2^−BIAS (exact unless the result is subnormal, where it rounds once).
-static inline v128_t unbias(v128_t v) { return wasm_f32x4_mul(v, wasm_f32x4_splat(0x1p-100f)); }
-_Static_assert(BIAS == 100, "unbias() multiplies by 2^-100");
-
-// GELU (erf form) of four lanes into *y and its derivative into *g, as wanted (compile-time constants).
-static inline __attribute__((always_inline)) void gelu_erf_lanes(v128_t x, int want_y, int want_g, v128_t* y, v128_t* g) {
-  const v128_t xc = clamp(x, ERF_X_MAX);
-  v128_t h, q;
-  const v128_t e = erf_tail_parts(wasm_f32x4_abs(xc), want_y, want_g, &h, &q);
-  const v128_t neg = wasm_f32x4_lt(x, wasm_f32x4_splat(0.0f));
-  const v128_t below = wasm_f32x4_lt(x, wasm_f32x4_splat(-ERF_X_MAX));
-  if (want_y) {
-    const v128_t p = unbias(wasm_f32x4_mul(xc, wasm_f32x4_mul(h, e)));  // x·½erfc(|x|/√2)
-    *y = wasm_v128_bitselect(wasm_f32x4_splat(-0.0f), wasm_v128_bitselect(p, wasm_f32x4_sub(x, p), neg), below);
-  }
-  if (want_g) {
-    // With a = |x|: x < 0: Φ + xφ = e^(−a²/2)·q;  x ≥ 0: Φ + xφ = 1 − ½erfc(a/√2) + aφ(a) = 1 − e^(−a²/2)·q.
-    const v128_t eq = unbias(wasm_f32x4_mul(e, q));
-    const v128_t d = wasm_v128_bitselect(eq, wasm_f32x4_sub(wasm_f32x4_splat(1.0f), eq), neg);
-    *g = wasm_v128_bitselect(wasm_f32x4_splat(0.0f), d, below);
-  }
-}
-
-// Shared by the tanh forward and backward: s·2^B = e^(−|w|)·2^B, d = 1/(1 + e^(−|w|)).
-static inline __attribute__((always_inline)) v128_t tanh_parts(v128_t xc, v128_t* d) {
-  v128_t hi, lo;
-  tanh_neg_abs_w(xc, &hi, &lo);
-  const v128_t e = exp_split_scaled_f32x4(hi, lo, BIAS);
-  *d = wasm_f32x4_div(wasm_f32x4_splat(1.0f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), unbias(e)));
-  return e;
-}
-
-// GELU (tanh form) of four lanes into *y and its derivative into *g, as wanted (compile-time constants).
+// GELU (tanh form) of four lanes into *y and its derivative into *g, as wanted (compile-time constants):
+// T = σ(−|w|) = s·d with s = e^(−|w|), d = 1/(1 + s) = σ(|w|); D = T·(1 − a·w'·d)
+// (x < 0: σ(w)·(1 + x·w'·(1 − σ(w))) = T·(1 − a·w'·d); x ≥ 0: (1 − T)·(1 + a·w'·T) = 1 − T + a·w'·T·d = 1 − D).
+// −|w| = −a·(c1 + c3·a²) is formed in float64 and split into two floats for the exponential. s is below the float32
+// normal range only where |w| > 87 (x < −10.2), where y and dy/dx are far below 1e-37.
 static inline __attribute__((always_inline)) void gelu_tanh_lanes(v128_t x, int want_y, int want_g, v128_t* y, v128_t* g) {
-  const v128_t xc = clamp(x, TANH_X_MAX);
-  v128_t d;
-  const v128_t e = tanh_parts(xc, &d);
-  const v128_t neg = wasm_f32x4_lt(x, wasm_f32x4_splat(0.0f));
-  const v128_t below = wasm_f32x4_lt(x, wasm_f32x4_splat(-TANH_X_MAX));
-  const v128_t ed = wasm_f32x4_mul(e, d);  // 2^B·σ(−|w|)
-  if (want_y) {
-    // x ≥ 0: σ(w) = d; x < 0: σ(w) = e^w/(1 + e^w) = ed·2^−B.
-    const v128_t y_neg = unbias(wasm_f32x4_mul(xc, ed));
-    *y = wasm_v128_bitselect(wasm_f32x4_splat(-0.0f), wasm_v128_bitselect(y_neg, wasm_f32x4_mul(x, d), neg), below);
-  }
+  const v128_t a = abs_clamped(x, TANH_X_MAX);
+  const v128_t nc1 = wasm_f64x2_splat(-1.5957691216057308);  // −2·√(2/π)
+  const v128_t nc3 = wasm_f64x2_splat(-0.07135481627260025);  // −2·√(2/π)·0.044715
+  const v128_t al = wasm_f64x2_promote_low_f32x4(a);
+  const v128_t ah = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a, a, 2, 3, 2, 3));
+  const v128_t wl = wasm_f64x2_mul(al, wasm_f64x2_add(nc1, wasm_f64x2_mul(nc3, wasm_f64x2_mul(al, al))));
+  const v128_t wh = wasm_f64x2_mul(ah, wasm_f64x2_add(nc1, wasm_f64x2_mul(nc3, wasm_f64x2_mul(ah, ah))));
+  const v128_t w_hi = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(wl), wasm_f32x4_demote_f64x2_zero(wh), 0, 1, 4, 5);
+  const v128_t rl = wasm_f64x2_sub(wl, wasm_f64x2_promote_low_f32x4(w_hi));
+  const v128_t rh = wasm_f64x2_sub(wh, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(w_hi, w_hi, 2, 3, 2, 3)));
+  const v128_t w_lo = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(rl), wasm_f32x4_demote_f64x2_zero(rh), 0, 1, 4, 5);
+  const v128_t s = wasm_f32x4_mul(exp_split_biased(w_hi, w_lo), wasm_f32x4_splat(0x1p-100f));
+  const v128_t one = wasm_f32x4_splat(1.0f);
+  const v128_t d = wasm_f32x4_div(one, wasm_f32x4_add(one, s));
+  const v128_t t = wasm_f32x4_mul(s, d);
+  v128_t dd = a;
   if (want_g) {
-    const v128_t x2 = wasm_f32x4_mul(xc, xc);
-    const v128_t dw = wasm_f32x4_add(wasm_f32x4_splat(1.5957691216057307f), wasm_f32x4_mul(wasm_f32x4_splat(0.21406444881780076f), x2));
-    const v128_t k = wasm_f32x4_mul(xc, dw);  // x·w'
-    // x ≥ 0: σ = d, 1 − σ = ed·2^−B;  x < 0: σ = ed·2^−B, 1 − σ = d.
-    const v128_t g_pos = wasm_f32x4_add(d, unbias(wasm_f32x4_mul(wasm_f32x4_mul(d, k), ed)));
-    const v128_t g_neg = unbias(wasm_f32x4_mul(ed, wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(k, d))));
-    *g = wasm_v128_bitselect(wasm_f32x4_splat(0.0f), wasm_v128_bitselect(g_neg, g_pos, neg), below);
+    const v128_t dw = fmadd(wasm_f32x4_mul(a, a), wasm_f32x4_splat(0.21406444881780076f), 1.5957691216057307f);  // w'
+    dd = wasm_f32x4_mul(t, wasm_f32x4_sub(one, wasm_f32x4_mul(wasm_f32x4_mul(a, dw), d)));
   }
+  combine(x, a, t, dd, want_y, want_g, y, g);
 }
 
 // The loops of the exports, specialised by the compile-time flags: y = GELU(x) with want_y; g = GELU'(x) with
@@ -156,6 +162,17 @@ static inline __attribute__((always_inline)) void gelu_loop(const float* x, cons
                                                             int count, int variant, int want_y, int want_g, int with_dy) {
   int i = 0;
 #define GELU_VECTORS(lanes)                                                                \
+  for (; i + 8 <= count; i += 8) {                                                         \
+    v128_t vy, vg, vy2, vg2;                                                                         \
+    const v128_t x0 = wasm_v128_load(x + i), x1 = wasm_v128_load(x + i + 4); \
+    const v128_t d0 = with_dy ? wasm_v128_load(dy + i) : x0, d1 = with_dy ? wasm_v128_load(dy + i + 4) : x1; \
+    lanes(x0, want_y, want_g, &vy, &vg);                                \
+    lanes(x1, want_y, want_g, &vy2, &vg2);                                \
+    if (want_g) wasm_v128_store(g + i, with_dy ? wasm_f32x4_mul(d0, vg) : vg); \
+    if (want_g) wasm_v128_store(g + i + 4, with_dy ? wasm_f32x4_mul(d1, vg2) : vg2); \
+    if (want_y) wasm_v128_store(y + i, vy);                                                \
+    if (want_y) wasm_v128_store(y + i + 4, vy2);                                                \
+  } \
   for (; i + 4 <= count; i += 4) {                                                         \
     v128_t vy, vg;                                                                         \
     lanes(wasm_v128_load(x + i), want_y, want_g, &vy, &vg);                                \
@@ -169,7 +186,9 @@ static inline __attribute__((always_inline)) void gelu_loop(const float* x, cons
   }
 #undef GELU_VECTORS
   if (i < count) {
-    float bx[4] = {0, 0, 0, 0}, bd[4] = {1, 1, 1, 1};
+    float bx[4], bd[4];  // filled by stores: an initialiser list would put a constant into a data section
+    wasm_v128_store(bx, wasm_f32x4_splat(0.0f));
+    wasm_v128_store(bd, wasm_f32x4_splat(1.0f));
     for (int j = 0; i + j < count; j++) {
       bx[j] = x[i + j];
       if (with_dy) bd[j] = dy[i + j];

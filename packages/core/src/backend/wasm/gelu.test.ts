@@ -18,8 +18,12 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
+// Accuracy contract, checked against the mpmath fixture (make_gelu_fixture.py) by fixtureErrors: the forward within
+// 1e-6 relative (absolute 1e-37 where |GELU(x)| < 1e-31, i.e. toward the float32 subnormal range); the derivative
+// within 2e-6 of the size of its terms (|Φ(x)| + |x·φ(x)|, resp. the two terms of the tanh form), which is relative
+// except near the derivative's zero at x ≈ −0.75 (absolute floor 1e-37 as well).
 describe.each(['cpu', 'wasm'])('fused GELU on %s', (backend) => {
-  it.each(VARIANTS)('matches the mpmath fixture (%s form) forward to 4e-7 and in gradient to 1e-6 relative', async (variant) => {
+  it.each(VARIANTS)('matches the mpmath fixture (%s form) forward to 1e-6 relative and in gradient to 2e-6 of its terms', async (variant) => {
     await tf.setBackend(backend);
     expect(fusedGeluAvailable()).toBe(true);
     if (backend === 'wasm') expect(nativeKernels()).toBeDefined();
@@ -107,7 +111,8 @@ describe('GELU kernels, errors and switches', () => {
   it('computes in place in the native module for lengths that are not a multiple of 4', () => {
     const native = nativeKernels();
     expect(native).toBeDefined();
-    const x = Float32Array.from([-2, -1, 0, 1, 2, 3, -3]);
+    // 15 = 8 + 4 + 3: the kernel's two-vector loop, its one-vector loop and the zero-padded tail.
+    const x = Float32Array.from([-2, -1, 0, 1, 2, 3, -3, 0.5, -0.75, 1.5, -2.5, 2.5, -0.25, 0.25, -1.5]);
     const y = x.slice();
     native!.geluForward(y, y, 0);
     const dy = new Float32Array(x.length).fill(2);
