@@ -23,7 +23,7 @@ describe('broadcastKind', () => {
   });
 });
 
-describe('wasm Add, Sub and Multiply equal the cpu kernels bit for bit', () => {
+describe('wasm Add, Sub, Multiply, RealDiv and Square equal the cpu kernels bit for bit', () => {
   const cases: Array<[string, number[], number[]]> = [
     ['same shape', [33, 70], [33, 70]],
     ['bias over leading axes', [40, 70], [70]],
@@ -39,7 +39,7 @@ describe('wasm Add, Sub and Multiply equal the cpu kernels bit for bit', () => {
     it(name, async () => {
       const a = seededNormal(sa, `a${name}`);
       const b = seededNormal(sb, `b${name}`);
-      for (const op of [tf.add, tf.sub, tf.mul]) {
+      for (const op of [tf.add, tf.sub, tf.mul, tf.div, (x: tf.Tensor, y: tf.Tensor) => tf.square(tf.add(x, y))]) {
         const run = () => op(tf.tensor(a, sa), tf.tensor(b, sb));
         const expected = await valuesOn('cpu', run);
         const actual = await valuesOn('wasm', run);

@@ -23,7 +23,21 @@ const OPS: ReadonlyArray<[string, BinaryOp, BinaryOp]> = [
   ['Add', 'add', 'add'],
   ['Sub', 'sub', 'reverseSub'],
   ['Multiply', 'mul', 'mul'],
+  ['RealDiv', 'div', 'reverseDiv'],
 ];
+
+/** `Square` as `x·x` on the same kernel (tfjs' is an XNNPACK operator too). */
+function square(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const native = nativeKernels();
+  if (!native || x.dtype !== 'float32') return stockKernel('Square').kernelFunc(args) as tf.TensorInfo;
+  const wasm = args.backend as WasmBackendLike;
+  const out = wasm.makeOutput(x.shape, 'float32');
+  if (tf.util.sizeFromShape(x.shape) === 0) return out;
+  const v = wasm.typedArrayFromHeap(x) as Float32Array;
+  native.binary('mul', v, v, wasm.typedArrayFromHeap(out) as Float32Array, 'full');
+  return out;
+}
 
 function makeBinary(name: string, op: BinaryOp, swapped: BinaryOp): tf.KernelFunc {
   return (args) => {
@@ -52,16 +66,20 @@ function makeBinary(name: string, op: BinaryOp, swapped: BinaryOp): tf.KernelFun
 }
 
 /**
- * Replaces the wasm `Add`, `Sub` and `Multiply` kernels for float32 with the SIMD kernels of `packages/core/native`
+ * Replaces the wasm `Add`, `Sub`, `Multiply`, `RealDiv` and `Square` kernels for float32 with the SIMD kernels of `packages/core/native`
  * when one operand has the output's shape and the other is the same shape, a scalar, broadcast over leading axes
  * (biases, masks) or over trailing axes (per-row scales). Same float32 results; other cases run the stock kernels.
  * tfjs' XNNPACK operators wake the backend's thread pool on every call, whose threads then spin and take a core from
  * the matrix products that follow.
  */
 export function registerElementwiseKernels(): void {
-  for (const [name, op, swapped] of OPS) {
+  const kernels: Array<[string, tf.KernelFunc]> = [
+    ...OPS.map(([name, op, swapped]): [string, tf.KernelFunc] => [name, makeBinary(name, op, swapped)]),
+    ['Square', square as tf.KernelFunc],
+  ];
+  for (const [name, kernelFunc] of kernels) {
     const stock = captureStockKernel(name);
     if (stock) tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: stock?.setupFunc, kernelFunc: makeBinary(name, op, swapped) });
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: stock?.setupFunc, kernelFunc });
   }
 }

@@ -19,6 +19,7 @@ const STACK_BYTES = 64 * 1024;
 interface NativeExports {
   __stack_pointer: { value: number };
   binary_f32(op: number, a: number, b: number, out: number, n: number, mode: number, len: number): void;
+  softmax_f32(x: number, out: number, rows: number, cols: number): void;
   __heap_base: { value: number };
   batch_matmul(
     a: number,
@@ -161,8 +162,8 @@ export interface SumMiddleDims {
   inner: number;
 }
 
-/** Operations of {@link NativeKernels.binary}; `reverseSub` is `b − a`. */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'reverseSub';
+/** Operations of {@link NativeKernels.binary}; `reverseSub` is `b − a`, `reverseDiv` `b / a`. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'reverseSub' | 'div' | 'reverseDiv';
 
 /**
  * How {@link NativeKernels.binary} reads its second operand for output element `i`: `full` `b[i]`; `cycle`
@@ -170,7 +171,7 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'reverseSub';
  */
 export type BinaryBroadcast = 'full' | 'cycle' | 'repeat';
 
-const BINARY_OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, reverseSub: 3 };
+const BINARY_OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, reverseSub: 3, div: 4, reverseDiv: 5 };
 const BROADCASTS: Record<BinaryBroadcast, number> = { full: 0, cycle: 1, repeat: 2 };
 
 /** Rows and width of a LayerNorm over the last axis, for {@link NativeKernels.layerNormForward}. */
@@ -379,6 +380,20 @@ export class NativeKernels {
       { output: out, length: n },
     ]);
     this.#x.binary_f32(BINARY_OPS[op], pa, pb, po, n, BROADCASTS[broadcast], bLength);
+    finish();
+  }
+
+  /**
+   * Softmax over each row of the `rows × cols` matrix `x` into `out`: `e^(x − max) / Σ e^(x − max)`, with the
+   * vectorised exp (within ~1 ulp). `out` may be `x`.
+   */
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    checkLengths('softmax', rows * cols, { x, out });
+    const { at: [px, po], finish } = this.#bind([
+      { input: x, length: rows * cols },
+      { output: out, length: rows * cols },
+    ]);
+    this.#x.softmax_f32(px, po, rows, cols);
     finish();
   }
 

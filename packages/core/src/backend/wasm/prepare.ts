@@ -7,6 +7,7 @@ import { registerSharedIdentity } from './identity-kernel.js';
 import { registerReduceKernels } from './reduce-kernels.js';
 import { registerResizeNearestGradient } from './resize-gradient.js';
 import { registerSliceKernels } from './slice-kernel.js';
+import { registerSoftmaxKernel } from './softmax-kernel.js';
 import { registerFastTranspose } from './transpose-kernel.js';
 import { type SharedHeap, type SharedMemory, startThreadedGemm } from './native-gemm.js';
 import { moveNativeKernelsInto } from './native-kernels.js';
@@ -22,7 +23,10 @@ const TRAINING_KERNELS = [
   'Identity',
   'Mean',
   'Multiply',
+  'RealDiv',
   'Slice',
+  'Softmax',
+  'Square',
   'SplitV',
   'StridedSlice',
   'Sub',
@@ -74,6 +78,7 @@ export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Prom
       registerFastTranspose();
       registerSliceKernels();
       registerElementwiseKernels();
+      registerSoftmaxKernel();
     })();
     g[READY_KEY] = ready;
     ready.catch(() => {
