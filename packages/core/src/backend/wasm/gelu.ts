@@ -127,8 +127,8 @@ export function fusedGeluAvailable(): boolean {
 /**
  * Fused GELU: one kernel call forward and one backward instead of ~10 elementwise ops each way (under a gradient
  * tape the forward also saves GELU'(x) and the backward is one multiply). `'erf'`:
- * `x·Φ(x) = ½x(1 + erf(x/√2))`; `'tanh'`: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`. Accurate to a few float32 ulp
- * relative, also for x ≪ 0 where the op graph's `1 + erf` cancels. Call only when {@link fusedGeluAvailable} is true.
+ * `x·Φ(x) = ½x(1 + erf(x/√2))`; `'tanh'`: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`. Within 1e-6 relative (the
+ * gradient within 2e-6 of the size of its terms), also for x ≪ 0 where the op graph's `1 + erf` cancels. Call only when {@link fusedGeluAvailable} is true.
  *
  * @param x float32 tensor of any shape.
  * @param variant formula. @default 'erf'

@@ -399,7 +399,8 @@ export class NativeKernels {
 
   /**
    * `out[i] = GELU(x[i])`, `variant` 0 the erf form `x·Φ(x)`, 1 the tanh form `x·σ(2√(2/π)(x + 0.044715x³))`:
-   * within a few float32 ulp relative of the exact values, also for x ≪ 0 (see `native/src/gelu.c`). `out` may be `x`.
+   * within 1e-6 relative of the exact values, also for x ≪ 0, and GELU' within 2e-6 of |Φ| + |xφ| (see
+   * `native/src/gelu.c`). `out` may be `x`.
    * With `derivative`, also `derivative[i] = GELU'(x[i])` (for a backward that is then one multiply), sharing most
    * of the work.
    */
