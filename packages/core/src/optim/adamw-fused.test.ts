@@ -105,3 +105,27 @@ describe.each(['cpu', 'wasm'])('fused AdamW on %s', (backend) => {
     dispose();
   });
 });
+
+describe('fused AdamW on wasm', () => {
+  it('gives the same bits as the JS loop on cpu (the SIMD update keeps its float64 operations and their order)', async () => {
+    const n = 1001; // odd: the two-lane loop and its tail
+    const seeded = (k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + k * 78.233) * 3);
+    const [p, m, g] = [1, 2, 3].map(seeded);
+    const v = seeded(4).map(Math.abs);
+    const attrs = { decay: 0.999, beta1: 0.9, beta2: 0.999, stepSize: 1e-3 / (1 - 0.9 ** 3), bias2Sqrt: Math.sqrt(1 - 0.999 ** 3), eps: 1e-8 };
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const inputs = { param: tf.tensor(p), m: tf.tensor(m), v: tf.tensor(v), grad: tf.tensor(g) };
+      const outs = tf.engine().runKernel(FUSED_ADAMW_KERNEL, inputs, attrs) as tf.Tensor[];
+      const values = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
+      tf.dispose([...outs, ...Object.values(inputs)]);
+      expect(tf.memory().numTensors).toBe(before);
+      return values.map((a) => Array.from(new Int32Array(a.buffer, a.byteOffset, a.length)));
+    };
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expect(wasm).toEqual(cpu);
+    expect(cpu[0]).not.toEqual(Array.from(new Int32Array(p.buffer))); // the update moved the parameters
+  });
+});

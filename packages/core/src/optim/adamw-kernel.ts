@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeKernels } from '../backend/wasm/native-kernels.js';
 
 /** Name of the fused AdamW kernel registered for the `cpu` and `wasm` backends. */
 export const FUSED_ADAMW_KERNEL = 'IfsqAdamW';
@@ -34,7 +35,7 @@ interface DataBackend {
 }
 
 /**
- * The update loop. Intermediates stay in float64 and are rounded once, on store, to float32 (emulating the op
+ * The update loop (on wasm, the same operations run as SIMD in `native/src/adamw.c`, bit-identically). Intermediates stay in float64 and are rounded once, on store, to float32 (emulating the op
  * graph's per-op float32 rounding with `Math.fround` made the loop ~3× slower): the result is within a few float32
  * ulps of the op graph's and never less accurate.
  */
@@ -89,7 +90,9 @@ function fusedAdamW({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): t
     const outs = state.map(() => b.makeOutput!(shape, 'float32'));
     const [pv, mv, vv, gv] = [...state, grad].map(heap);
     const [po, mo, vo] = outs.map(heap);
-    adamWLoop(pv, mv, vv, gv, po, mo, vo, a);
+    const native = nativeKernels();
+    if (native) native.adamW({ p: pv, m: mv, v: vv, g: gv }, { p: po, m: mo, v: vo }, a);
+    else adamWLoop(pv, mv, vv, gv, po, mo, vo, a);
     return outs;
   }
   if (!b.makeTensorInfo) throw new Error(`${FUSED_ADAMW_KERNEL}: backend "${tf.getBackend()}" is not supported`);

@@ -20,6 +20,10 @@ interface NativeExports {
   __stack_pointer: { value: number };
   binary_f32(op: number, a: number, b: number, out: number, n: number, mode: number, len: number): void;
   softmax_f32(x: number, out: number, rows: number, cols: number): void;
+  adamw_f32(
+    p: number, m: number, v: number, g: number, pOut: number, mOut: number, vOut: number, n: number,
+    decay: number, beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): void;
   __heap_base: { value: number };
   batch_matmul(
     a: number,
@@ -380,6 +384,30 @@ export class NativeKernels {
       { output: out, length: n },
     ]);
     this.#x.binary_f32(BINARY_OPS[op], pa, pb, po, n, BROADCASTS[broadcast], bLength);
+    finish();
+  }
+
+  /**
+   * One AdamW update (the scalars as `FusedAdamWAttrs` of `optim/adamw-kernel.ts` defines them) of `state` into
+   * `out`, float64 intermediates rounded once to float32: bit-identical to that module's JS loop.
+   */
+  adamW(
+    state: { p: Float32Array; m: Float32Array; v: Float32Array; g: Float32Array },
+    out: { p: Float32Array; m: Float32Array; v: Float32Array },
+    a: { decay: number; beta1: number; beta2: number; stepSize: number; bias2Sqrt: number; eps: number },
+  ): void {
+    const n = state.p.length;
+    checkLengths('adamW', n, { ...state, pOut: out.p, mOut: out.m, vOut: out.v });
+    const { at: [pp, pm, pv, pg, ppo, pmo, pvo], finish } = this.#bind([
+      { input: state.p, length: n },
+      { input: state.m, length: n },
+      { input: state.v, length: n },
+      { input: state.g, length: n },
+      { output: out.p, length: n },
+      { output: out.m, length: n },
+      { output: out.v, length: n },
+    ]);
+    this.#x.adamw_f32(pp, pm, pv, pg, ppo, pmo, pvo, n, a.decay, a.beta1, a.beta2, a.stepSize, a.bias2Sqrt, a.eps);
     finish();
   }
 
