@@ -59,10 +59,16 @@ function fastBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
       ? { m: batchA * M, k: K, n: N, transposeB }
       : { batch, batchA, batchB, m: M, k: K, n: N, transposeA, transposeB };
     const [va, vb, vout] = [a, b, out].map((t) => wasm.typedArrayFromHeap(t) as Float32Array);
-    // Inside tfjs' threaded (shared) memory the GEMM reads and writes the tensors where they lie.
-    if (gemm.runsIn((wasm.wasm as { wasmMemory?: unknown }).wasmMemory)) gemm.multiplyAt(va.byteOffset, vb.byteOffset, vout.byteOffset, dims);
-    else gemm.multiply(va, vb, vout, dims);
-    return out;
+    try {
+      // Inside tfjs' threaded (shared) memory the GEMM reads and writes the tensors where they lie.
+      if (gemm.runsIn((wasm.wasm as { wasmMemory?: unknown }).wasmMemory)) gemm.multiplyAt(va.byteOffset, vb.byteOffset, vout.byteOffset, dims);
+      else gemm.multiply(va, vb, vout, dims);
+      return out;
+    } catch (error) {
+      // A GEMM whose worker stopped answering retires itself; this product and later ones run on XNNPACK.
+      wasm.disposeData(out.dataId);
+      if (gemm.broken === undefined) throw error;
+    }
   }
   if (batchA > 1 && batchB > 1 && M * K * N < SMALL_BATCHED_PRODUCT) {
     const native = nativeKernels();

@@ -260,6 +260,11 @@ export class ThreadedGemm {
     });
   }
 
+  /** Why the GEMM no longer computes (a worker stopped answering, or it was disposed), else `undefined`. */
+  get broken(): string | undefined {
+    return this.#broken;
+  }
+
   /** Whether this GEMM runs inside `memory` (then {@link ThreadedGemm.multiplyAt} takes addresses in it). */
   runsIn(memory: unknown): boolean {
     return memory != null && memory === this.#memory;
@@ -397,10 +402,10 @@ export function startThreadedGemm(threads: number, heap?: SharedHeap): Promise<T
   return s.started;
 }
 
-/** The process-wide {@link ThreadedGemm} once started and while enabled, else `undefined`. */
+/** The process-wide {@link ThreadedGemm} once started, while enabled and working, else `undefined`. */
 export function threadedGemm(): ThreadedGemm | undefined {
   const s = slot();
-  return s.enabled ? s.gemm : undefined;
+  return s.enabled && s.gemm?.broken === undefined ? s.gemm : undefined;
 }
 
 /**
