@@ -40,6 +40,11 @@ typedef struct {
   int a_batch, b_batch, c_batch;  // element offsets between products (0: shared operand)
   int threads;
   float* work[MAX_THREADS];  // per-thread packing space, gemm_workspace_floats() each
+  // When a_rows is set, A is read through two offset tables instead of the strides: A(i, k) = a[a_rows[i] +
+  // a_cols[k]] (batch 1). A convolution's filter gradient is such a product, with rows the filter taps × input
+  // channels and columns the output pixels, read straight from the padded input (no im2col matrix).
+  const int* a_rows;
+  const int* a_cols;
 } gemm_job;
 
 __attribute__((export_name("gemm_job_bytes")))
@@ -67,6 +72,29 @@ static void pack_a(const float* a, int a_row, int a_col, int i0, int mc, int k0,
         const float* s = src + t * a_col;
         int r = 0;
         for (; r < rows; r++) p[r] = s[r * a_row];
+        for (; r < MR; r++) p[r] = 0;
+      }
+    }
+  }
+}
+
+// pack_a for A read through offset tables: A(i, k) = a[rows[i] + cols[k]].
+static void pack_a_indexed(const float* a, const int* rows_at, const int* cols_at, int i0, int mc, int k0, int kc,
+                           float* dst) {
+  for (int q = 0; q < mc; q += MR) {
+    const int rows = mc - q < MR ? mc - q : MR;
+    const int* ri = rows_at + i0 + q;
+    float* p = dst + q * kc;
+    if (rows == MR) {
+      for (int t = 0; t < kc; t++, p += MR) {
+        const float* s = a + cols_at[k0 + t];
+        for (int r = 0; r < MR; r++) p[r] = s[ri[r]];
+      }
+    } else {
+      for (int t = 0; t < kc; t++, p += MR) {
+        const float* s = a + cols_at[k0 + t];
+        int r = 0;
+        for (; r < rows; r++) p[r] = s[ri[r]];
         for (; r < MR; r++) p[r] = 0;
       }
     }
@@ -164,7 +192,8 @@ static void gemm_range(const gemm_job* job, const float* a, const float* b, floa
       pack_b(b, job->b_row, job->b_col, k0, kc, j0, nc, pb);
       for (int i0 = i_lo; i0 < i_hi; i0 += MC) {
         const int mc = i_hi - i0 < MC ? i_hi - i0 : MC;
-        pack_a(a, job->a_row, job->a_col, i0, mc, k0, kc, pa);
+        if (job->a_rows) pack_a_indexed(a, job->a_rows, job->a_cols, i0, mc, k0, kc, pa);
+        else pack_a(a, job->a_row, job->a_col, i0, mc, k0, kc, pa);
         for (int jj = 0; jj < nc; jj += NR) {
           const int cols = nc - jj < NR ? nc - jj : NR;
           for (int ii = 0; ii < mc; ii += MR) {

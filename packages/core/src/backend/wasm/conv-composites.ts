@@ -20,11 +20,8 @@ export function convFilterGradient<T extends { readonly shape: number[] }>(
   dy: T,
   g: ConvGeometry,
 ): T {
-  const { outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw } = g;
-  // Rows/columns the filter actually reaches: (O−1)·s + f of the padded input.
-  const bottom = (OH - 1) * sh + g.filterHeight - g.inHeight - g.padTop;
-  const right = (OW - 1) * sw + g.filterWidth - g.inWidth - g.padLeft;
-  const used = padOrCrop(ops, x, g.padTop, bottom, g.padLeft, right);
+  const { strideHeight: sh, strideWidth: sw } = g;
+  const used = reachedInput(ops, x, g);
   const xT = ops.transpose(used, [3, 1, 2, 0]);
   const dyAsFilter = ops.transpose(dy, [1, 2, 0, 3]);
   const dwT = ops.conv2dValid(xT, dyAsFilter, [sh, sw]); // [ci, fh, fw, co]
@@ -68,6 +65,16 @@ export function convInputGradient<T extends { readonly shape: number[] }>(
   const left = g.filterWidth - 1 - g.padLeft;
   const right = g.inWidth + g.padLeft - OW * sw;
   return ops.conv2dValid(padOrCrop(ops, spread, top, bottom, left, right), flipped);
+}
+
+/**
+ * `x` padded or cropped to exactly the rows and columns a convolution's filter reaches: `(O−1)·s + f` of them,
+ * starting at the first padded row/column.
+ */
+export function reachedInput<T extends { readonly shape: number[] }>(ops: TensorOps<T>, x: T, g: ConvGeometry): T {
+  const bottom = (g.outHeight - 1) * g.strideHeight + g.filterHeight - g.inHeight - g.padTop;
+  const right = (g.outWidth - 1) * g.strideWidth + g.filterWidth - g.inWidth - g.padLeft;
+  return padOrCrop(ops, x, g.padTop, bottom, g.padLeft, right);
 }
 
 /** Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor. */

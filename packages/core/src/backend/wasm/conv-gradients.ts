@@ -1,7 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { convFilterGradient, convInputGradient } from './conv-composites.js';
-import { convGeometry, type ConvAttrs } from './conv-geometry.js';
+import { convGeometry, type ConvAttrs, type ConvGeometry } from './conv-geometry.js';
+import { threadedGemm } from './native-gemm.js';
 import { publicOps } from './tensor-ops.js';
+
+/**
+ * The filter gradient: on wasm with the threaded GEMM running, its `Conv2DBackpropFilter` kernel (one product that
+ * reads the padded input in place); elsewhere the composite of {@link convFilterGradient}.
+ */
+function filterGradient(x: tf.Tensor, dy: tf.Tensor, filterShape: number[], attrs: ConvAttrs, g: ConvGeometry): tf.Tensor {
+  if (tf.getBackend() === 'wasm' && threadedGemm() && x.dtype === 'float32') {
+    const kernelAttrs = { ...attrs, filterShape, dataFormat: 'NHWC' };
+    return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, kernelAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  }
+  return convFilterGradient(publicOps, x, dy, g);
+}
 
 /**
  * Replaces the tfjs gradients of `Conv2D` and `Conv2DBackpropInput` (the op behind `conv2dTranspose`) with the
@@ -19,7 +32,7 @@ export function registerConvGradients(): void {
       const dy4 = dy as tf.Tensor;
       return {
         x: () => convInputGradient(publicOps, dy4, filter, g),
-        filter: () => convFilterGradient(publicOps, x, dy4, g),
+        filter: () => filterGradient(x, dy4, filter.shape, attrs as unknown as ConvAttrs, g),
       };
     },
   });
@@ -35,7 +48,7 @@ export function registerConvGradients(): void {
       return {
         dy: () =>
           tf.conv2d(grad as tf.Tensor4D, filter as tf.Tensor4D, a.strides, a.pad as 'same', 'NHWC', 1, a.dimRoundingMode),
-        filter: () => convFilterGradient(publicOps, grad, dy, g),
+        filter: () => filterGradient(grad, dy, filter.shape, a, g),
       };
     },
   });

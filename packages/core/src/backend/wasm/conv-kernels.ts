@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convFilterGradient, convInputGradient } from './conv-composites.js';
 import { convGeometry, type ConvAttrs } from './conv-geometry.js';
+import { gemmFilterGradient } from './conv-filter-gemm.js';
 import { KernelCalls, type WasmBackendLike } from './kernel-calls.js';
 import { captureStockKernel } from './stock-kernels.js';
 
@@ -14,11 +15,16 @@ interface InputGradAttrs extends ConvAttrs {
   inputShape: [number, number, number, number];
 }
 
-/** wasm `Conv2DBackpropFilter` (missing in stock tfjs-wasm): im2col + one XNNPACK matmul. */
+/**
+ * wasm `Conv2DBackpropFilter` (missing in stock tfjs-wasm): one product on the threaded GEMM reading the padded
+ * input through offset tables, or, without the GEMM, one XNNPACK convolution of the transposed input with `dy`.
+ */
 function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const a = attrs as unknown as FilterGradAttrs;
   const g = convGeometry(x.shape, a.filterShape, a);
+  const viaGemm = gemmFilterGradient(backend as WasmBackendLike, x, dy, g);
+  if (viaGemm) return viaGemm;
   const calls = new KernelCalls(backend as WasmBackendLike);
   return calls.disposeExcept(convFilterGradient(calls, x, dy, g));
 }

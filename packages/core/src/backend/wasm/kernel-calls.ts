@@ -50,6 +50,12 @@ export class KernelCalls implements TensorOps<tf.TensorInfo> {
     return result;
   }
 
+  /** Frees every intermediate (for a caller whose result was made elsewhere). */
+  disposeAll(): void {
+    for (const t of this.#made) this.#backend.disposeData(t.dataId);
+    this.#made.length = 0;
+  }
+
   pad(x: tf.TensorInfo, paddings: Array<[number, number]>): tf.TensorInfo {
     return this.run('PadV2', { x }, { paddings, constantValue: 0 } as unknown as tf.NamedAttrMap);
   }

@@ -15,7 +15,11 @@ function reference(a: Float32Array, b: Float32Array, d: GemmDims): Float64Array 
       for (let j = 0; j < n; j++) {
         let s = 0;
         for (let q = 0; q < k; q++) {
-          const av = d.transposeA ? a[p * offA + q * m + i] : a[p * offA + i * k + q];
+          const av = d.aOffsets
+            ? a[d.aOffsets.rows[i] + d.aOffsets.cols[q]]
+            : d.transposeA
+            ? a[p * offA + q * m + i]
+            : a[p * offA + i * k + q];
           const bv = d.transposeB ? b[p * offB + j * k + q] : b[p * offB + q * n + j];
           s += av * bv;
         }
@@ -33,6 +37,13 @@ const cases: Array<[string, GemmDims]> = [
   ['a batch of products split across threads', { batch: 3, m: 20, k: 33, n: 17 }],
   ['a batch sharing its left operand', { batch: 5, batchA: 1, m: 12, k: 40, n: 19, transposeB: true }],
   ['a batch sharing its right operand', { batch: 4, batchB: 1, m: 30, k: 40, n: 19, transposeA: true }],
+  // The filter gradient of a 3×3 convolution over a padded 2×9×9×5 input: rows (tap, channel), columns pixels.
+  ['the left operand read through offset tables', {
+    m: 45, k: 98, n: 7, aOffsets: {
+      rows: Int32Array.from({ length: 45 }, (_, i) => (Math.floor(i / 15) * 9 + (Math.floor(i / 5) % 3)) * 5 + (i % 5)),
+      cols: Int32Array.from({ length: 98 }, (_, q) => ((Math.floor(q / 49) * 9 + (Math.floor(q / 7) % 7)) * 9 + (q % 7)) * 5),
+    },
+  }],
 ];
 
 /** Section ids of a WebAssembly binary, in order. */
@@ -82,7 +93,7 @@ describe('ThreadedGemm', () => {
   for (const [name, d] of cases) {
     it(`matches a float64 reference: ${name}`, () => {
       const batch = d.batch ?? 1;
-      const a = seededNormal([(d.batchA ?? batch) * d.m * d.k], `a ${name}`);
+      const a = seededNormal([d.aOffsets ? 2 * 9 * 9 * 5 : (d.batchA ?? batch) * d.m * d.k], `a ${name}`);
       const b = seededNormal([(d.batchB ?? batch) * d.k * d.n], `b ${name}`);
       const expected = reference(a, b, d);
       const results = pools.map((pool) => {
@@ -117,6 +128,17 @@ describe('ThreadedGemm', () => {
     expect(() =>
       pools[0].multiply(new Float32Array(12), new Float32Array(12), new Float32Array(8), { batch: 2, batchA: 3, m: 2, k: 3, n: 2 }),
     ).toThrow(/batchA is 3, expected 1 or 2/);
+  });
+
+  it('checks offset tables against the operand', () => {
+    const rows = Int32Array.of(0, 4);
+    const cols = Int32Array.of(0, 1, 2);
+    expect(() => pools[0].multiply(new Float32Array(6), new Float32Array(6), new Float32Array(4), { m: 2, k: 3, n: 2, aOffsets: { rows, cols } })).toThrow(
+      /'a' has 6 floats, expected 7/,
+    );
+    expect(() => pools[0].multiply(new Float32Array(9), new Float32Array(6), new Float32Array(4), { m: 2, k: 2, n: 2, aOffsets: { rows, cols } })).toThrow(
+      /offset tables have 2 rows and 3 columns, expected 2 and 2/,
+    );
   });
 
   it('rejects thread counts outside 1…8', async () => {

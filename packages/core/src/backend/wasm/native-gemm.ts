@@ -40,6 +40,11 @@ export interface GemmDims {
   transposeA?: boolean;
   /** The right operand is stored `N×K`. @default false */
   transposeB?: boolean;
+  /**
+   * Read the left operand through offset tables instead: `A(i, q) = a[rows[i] + cols[q]]` (`rows` has `m` entries,
+   * `cols` `k`; one product; `transposeA` ignored). A convolution's filter gradient is such a product.
+   */
+  aOffsets?: { readonly rows: Int32Array; readonly cols: Int32Array };
 }
 
 /**
@@ -137,7 +142,27 @@ function operandSizes(d: GemmDims): { batch: number; batchA: number; batchB: num
   for (const [name, count] of [['batchA', batchA], ['batchB', batchB]] as const) {
     if (count !== 1 && count !== batch) throw new Error(`ThreadedGemm: ${name} is ${count}, expected 1 or ${batch}`);
   }
-  return { batch, batchA, batchB, a: batchA * d.m * d.k, b: batchB * d.k * d.n, out: batch * d.m * d.n };
+  let a = batchA * d.m * d.k;
+  if (d.aOffsets) {
+    const { rows, cols } = d.aOffsets;
+    if (batch !== 1) throw new Error(`ThreadedGemm: offset tables need one product, got a batch of ${batch}`);
+    if (rows.length !== d.m || cols.length !== d.k) {
+      throw new Error(`ThreadedGemm: offset tables have ${rows.length} rows and ${cols.length} columns, expected ${d.m} and ${d.k}`);
+    }
+    let high = -1;
+    if (d.m > 0 && d.k > 0) {
+      let minR = rows[0];
+      let maxR = rows[0];
+      for (const r of rows) (minR = Math.min(minR, r)), (maxR = Math.max(maxR, r));
+      let minC = cols[0];
+      let maxC = cols[0];
+      for (const c of cols) (minC = Math.min(minC, c)), (maxC = Math.max(maxC, c));
+      if (minR + minC < 0) throw new Error(`ThreadedGemm: offset tables reach element ${minR + minC}, before the operand`);
+      high = maxR + maxC;
+    }
+    a = high + 1;
+  }
+  return { batch, batchA, batchB, a, b: batchB * d.k * d.n, out: batch * d.m * d.n };
 }
 
 /**
@@ -237,6 +262,8 @@ export class ThreadedGemm {
             new Promise<void>((resolve, reject) => {
               const w = new Worker(WORKER_SOURCE, {
                 eval: true,
+                // The source is CommonJS: a parent started with --input-type=module must not pass that on.
+                execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
                 workerData: { module: compiled.module, memory, control, job, stackTop, index: i + 1 },
               });
               workers.push(w);
@@ -287,13 +314,16 @@ export class ThreadedGemm {
     }
     const bytesA = align(sizes.a * 4);
     const bytesB = align(sizes.b * 4);
-    const pa = this.#operandArea(bytesA + bytesB + sizes.out * 4);
+    const bytesC = align(sizes.out * 4);
+    const rows = d.aOffsets?.rows.length ?? 0;
+    const cols = d.aOffsets?.cols.length ?? 0;
+    const pa = this.#operandArea(bytesA + bytesB + bytesC + align(rows * 4) + cols * 4);
     const pb = pa + bytesA;
     const pc = pb + bytesB;
     const heap = this.#memory.buffer;
     new Float32Array(heap, pa, sizes.a).set(a.subarray(0, sizes.a));
     new Float32Array(heap, pb, sizes.b).set(b.subarray(0, sizes.b));
-    this.multiplyAt(pa, pb, pc, d);
+    this.#compute(pa, pb, pc, d, this.#placeOffsets(d, pc + bytesC));
     out.set(new Float32Array(this.#memory.buffer, pc, sizes.out));
   }
 
@@ -303,19 +333,39 @@ export class ThreadedGemm {
    */
   multiplyAt(pa: number, pb: number, pc: number, d: GemmDims): void {
     if (this.#broken) throw new Error(`ThreadedGemm: ${this.#broken}`);
+    operandSizes(d);
+    let offsets: [number, number] = [0, 0];
+    if (d.aOffsets) {
+      if (!this.#heap) throw new Error('ThreadedGemm: multiplyAt with offset tables needs a GEMM inside a foreign heap');
+      offsets = this.#placeOffsets(d, this.#operandArea(align(d.m * 4) + d.k * 4));
+    }
+    this.#compute(pa, pb, pc, d, offsets);
+  }
+
+  /** Copies the offset tables of `d`, if any, to `at` (rows, then columns); their addresses, or zeros. */
+  #placeOffsets(d: GemmDims, at: number): [number, number] {
+    if (!d.aOffsets) return [0, 0];
+    const pCols = at + align(d.m * 4);
+    new Int32Array(this.#memory.buffer, at, d.m).set(d.aOffsets.rows);
+    new Int32Array(this.#memory.buffer, pCols, d.k).set(d.aOffsets.cols);
+    return [at, pCols];
+  }
+
+  #compute(pa: number, pb: number, pc: number, d: GemmDims, [pRows, pCols]: [number, number]): void {
     const { m, k, n } = d;
     const { batch, batchA, batchB } = operandSizes(d);
     const tA = d.transposeA ?? false;
     const tB = d.transposeB ?? false;
     // Products this small would spend longer waking a worker than computing.
     const threads = batch * m * k * n < 1 << 15 ? 1 : this.threads;
-    const job = new Int32Array(this.#memory.buffer, this.#job, 15 + MAX_GEMM_THREADS);
+    const job = new Int32Array(this.#memory.buffer, this.#job, 17 + MAX_GEMM_THREADS);
     job.set([
       pa, pb, pc, m, k, n,
       tA ? 1 : k, tA ? m : 1, // A(i, q) = a[i*a_row + q*a_col]
       tB ? 1 : n, tB ? k : 1, // B(q, j) = b[q*b_row + j*b_col]
       batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, m * n, threads,
       ...this.#work, ...new Array<number>(MAX_GEMM_THREADS - this.#work.length).fill(0),
+      pRows, pCols, // gemm_job.a_rows, a_cols (0: read A through its strides)
     ]);
     this.#run(threads);
   }

@@ -12,15 +12,17 @@ import { defaultWasmThreads, initWasmThreads, MAX_WASM_THREADS, wasmBackendStart
 const coreDir = fileURLToPath(new URL('../../..', import.meta.url));
 const distIndex = new URL('../../../dist/backend/wasm/index.js', import.meta.url);
 const distModels = new URL('../../../dist/backend/wasm/reference-models.js', import.meta.url);
+const distGemm = new URL('../../../dist/backend/wasm/native-gemm.js', import.meta.url);
 
 /**
  * Five training steps of a small conv autoencoder and five of a transformer block (its products on the threaded
  * GEMM) on wasm with `threads`, in a fresh Node process (built output).
  */
-function lossesInChild(threads: number): { losses: number[]; threads: number; status: number | null; ms: number } {
+function lossesInChild(threads: number): { losses: number[]; threads: number; gemmThreads?: number; status: number | null; ms: number } {
   const script = `
     import * as tf from '@tensorflow/tfjs';
     const { prepareWasmBackend } = await import(${JSON.stringify(distIndex.href)});
+    const { threadedGemm } = await import(${JSON.stringify(distGemm.href)});
     const { adamTrainer, convAutoencoder, transformerBlock } = await import(${JSON.stringify(distModels.href)});
     const info = await prepareWasmBackend({ threads: ${threads} });
     await tf.setBackend('wasm');
@@ -31,12 +33,12 @@ function lossesInChild(threads: number): { losses: number[]; threads: number; st
     const block = transformerBlock({ batch: 4, seq: 32, dim: 64, heads: 2, mlp: 128 });
     const blockTrainer = adamTrainer(block, 1e-3);
     for (let i = 0; i < 5; i++) losses.push(blockTrainer.step());
-    process.stdout.write(JSON.stringify({ losses, threads: info.threads }) + '\\n');`;
+    process.stdout.write(JSON.stringify({ losses, threads: info.threads, gemmThreads: threadedGemm()?.threads }) + '\\n');`;
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: coreDir, encoding: 'utf8', timeout: 90_000 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`child failed (${r.status ?? r.signal}): ${r.stderr}`);
-  return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as { losses: number[]; threads: number }), status: r.status, ms };
+  return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as { losses: number[]; threads: number; gemmThreads?: number }), status: r.status, ms };
 }
 
 describe('wasm threads', () => {
@@ -118,6 +120,7 @@ describe('wasm threads', () => {
       const two = lossesInChild(2);
       expect(one.threads).toBe(1);
       expect(two.threads).toBe(2);
+      expect([one.gemmThreads, two.gemmThreads]).toEqual([1, 2]); // the GEMM's workers started (ESM parent included)
       // XNNPACK and the GEMM split outputs, not sums, across threads.
       expect(two.losses).toEqual(one.losses);
       expect(two.losses[4]).toBeLessThan(two.losses[0]);
