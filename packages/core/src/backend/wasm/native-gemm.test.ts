@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GemmDims, MAX_GEMM_THREADS, type SharedMemory, ThreadedGemm } from './native-gemm.js';
+import { type GemmDims, MAX_GEMM_THREADS, ThreadedGemm } from './native-gemm.js';
 import { NATIVE_GEMM_FMA_WASM_BASE64, NATIVE_GEMM_PLAIN_WASM_BASE64 } from './native-gemm.generated.js';
-import { seededNormal } from './test-helpers.js';
+import { foreignHeap, seededNormal, wasmSectionIds } from './test-helpers.js';
 
 /** Products in float64 straight from the definition, reading operands as stored (transposed or not, shared or not). */
 function reference(a: Float32Array, b: Float32Array, d: GemmDims): Float64Array {
@@ -46,29 +46,12 @@ const cases: Array<[string, GemmDims]> = [
   }],
 ];
 
-/** Section ids of a WebAssembly binary, in order. */
-function sectionIds(bytes: Uint8Array): number[] {
-  const ids: number[] = [];
-  let p = 8; // magic + version
-  while (p < bytes.length) {
-    ids.push(bytes[p++]);
-    let size = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = bytes[p++];
-      size += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) break;
-    }
-    p += size;
-  }
-  return ids;
-}
-
 describe('the GEMM module', () => {
   it.each([
     ['with fused multiply-add', NATIVE_GEMM_FMA_WASM_BASE64],
     ['without', NATIVE_GEMM_PLAIN_WASM_BASE64],
   ])('%s has no data segment and no start function, so it can live inside another module’s memory', (_, base64) => {
-    const ids = sectionIds(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
+    const ids = wasmSectionIds(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
     expect(ids).toContain(10); // code
     expect(ids).not.toContain(8); // start
     expect(ids).not.toContain(11); // data
@@ -147,21 +130,8 @@ describe('ThreadedGemm', () => {
   });
 
   it('runs inside another memory, touching only its operands and what malloc gave it', async () => {
-    const wasmApi = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => SharedMemory } }).WebAssembly;
-    const memory = new wasmApi.Memory({ initial: 256, maximum: 65536, shared: true });
-    const bytes = new Uint8Array(memory.buffer);
-    bytes.fill(0xa5); // the "other module's" data everywhere
-    let next = 4 << 20;
-    const given: Array<[number, number]> = [];
-    const heap = {
-      memory,
-      malloc: (n: number) => {
-        given.push([next, n]);
-        const at = next;
-        next += (n + 15) & ~15;
-        return at;
-      },
-    };
+    const heap = foreignHeap(256, 4 << 20);
+    const { memory } = heap;
     const pool = (await ThreadedGemm.start(2, heap))!;
     expect(pool.runsIn(memory)).toBe(true);
     const d: GemmDims = { m: 40, k: 70, n: 60, transposeA: true };
@@ -175,12 +145,7 @@ describe('ThreadedGemm', () => {
     const copied = new Float32Array(d.m * d.n);
     pools[0].multiply(a, b, copied, d);
     expect(Array.from(inPlace)).toEqual(Array.from(copied));
-    // Outside the result and the malloc'd blocks, every byte is as it was.
-    const touched = [[pc, d.m * d.n * 4], ...given, [pa, a.length * 4], [pb, b.length * 4]];
-    const inside = (i: number) => touched.some(([at, n]) => i >= at && i < at + n + 64);
-    for (let i = 0; i < next + 4096; i += 4) {
-      if (!inside(i) && bytes[i] !== 0xa5) expect.fail(`byte ${i} changed`);
-    }
+    heap.expectUntouchedExcept([[pc, d.m * d.n * 4], [pa, a.length * 4], [pb, b.length * 4]]);
     await pool.dispose();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SharedMemory } from './native-gemm.js';
 import { NativeKernels, nativeKernels } from './native-kernels.js';
+import { foreignHeap, wasmSectionIds } from './test-helpers.js';
 import { NATIVE_KERNELS_WASM_BASE64 } from './native-kernels.generated.js';
 
 describe('embedded WASM SIMD kernels', () => {
@@ -41,21 +41,8 @@ describe('embedded WASM SIMD kernels', () => {
 
 describe('embedded WASM SIMD kernels inside another memory', () => {
   it('use views of that memory in place, copy other arrays, and touch nothing but operands and malloc’d blocks', () => {
-    const wasmApi = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => SharedMemory } }).WebAssembly;
-    const memory = new wasmApi.Memory({ initial: 64, maximum: 65536, shared: true });
-    const bytes = new Uint8Array(memory.buffer);
-    bytes.fill(0xa5);
-    let next = 1 << 20;
-    const given: Array<[number, number]> = [];
-    const heap = {
-      memory,
-      malloc: (n: number) => {
-        given.push([next, n]);
-        const at = next;
-        next += (n + 15) & ~15;
-        return at;
-      },
-    };
+    const heap = foreignHeap(64, 1 << 20);
+    const { memory } = heap;
     const k = NativeKernels.inHeap(heap)!;
     expect(k.runsIn(memory)).toBe(true);
     const own = nativeKernels()!;
@@ -72,25 +59,11 @@ describe('embedded WASM SIMD kernels inside another memory', () => {
     const t = new Float32Array(24);
     k.transpose(Float32Array.from(expected), [4, 6], [1, 0], t);
     expect(t[1]).toBe(expected[6]);
-    const touched: Array<[number, number]> = [[64 * 1024, 96], [96 * 1024, 24], [128 * 1024, 96], ...given];
-    for (let i = 0; i < next + 4096; i++) {
-      if (!touched.some(([at, n]) => i >= at && i < at + n + 16) && bytes[i] !== 0xa5) expect.fail(`byte ${i} changed`);
-    }
+    heap.expectUntouchedExcept([[64 * 1024, 96], [96 * 1024, 24], [128 * 1024, 96]]);
   });
 
   it('are a module without data segments or start function', () => {
-    const wasm = Uint8Array.from(atob(NATIVE_KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    const ids: number[] = [];
-    for (let p = 8; p < wasm.length; ) {
-      ids.push(wasm[p++]);
-      let size = 0;
-      for (let shift = 0; ; shift += 7) {
-        const byte = wasm[p++];
-        size += (byte & 0x7f) * 2 ** shift;
-        if (byte < 0x80) break;
-      }
-      p += size;
-    }
+    const ids = wasmSectionIds(Uint8Array.from(atob(NATIVE_KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0)));
     expect(ids).toContain(10);
     expect(ids.filter((id) => id === 8 || id === 11 || id === 12)).toEqual([]);
   });

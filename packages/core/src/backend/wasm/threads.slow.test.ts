@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareWasmBackend } from './prepare.js';
 import { threadedGemm } from './native-gemm.js';
 import { nativeKernels } from './native-kernels.js';
-import { adamTrainer, convAutoencoder, transformerBlock } from './reference-models.js';
+import { adamTrainer, convAutoencoder, type ReferenceModel, transformerBlock } from './reference-models.js';
 import { defaultWasmThreads, initWasmThreads, MAX_WASM_THREADS, wasmBackendStarted } from './threads.js';
 
 const coreDir = fileURLToPath(new URL('../../..', import.meta.url));
@@ -41,6 +41,25 @@ function lossesInChild(threads: number): { losses: number[]; threads: number; ge
   return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as { losses: number[]; threads: number; gemmThreads?: number }), status: r.status, ms };
 }
 
+/** Four Adam steps of a fresh `build()` on wasm and on cpu: the losses agree to 1e-4 and no tensor leaks. */
+async function expectWasmTrainsLikeCpu(build: () => ReferenceModel): Promise<void> {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const n0 = tf.memory().numTensors;
+    const model = build();
+    const trainer = adamTrainer(model, 1e-3);
+    const losses = Array.from({ length: 4 }, () => trainer.step());
+    trainer.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(n0);
+    return losses;
+  };
+  const wasm = await run('wasm');
+  const cpu = await run('cpu');
+  for (let i = 0; i < cpu.length; i++) expect(Math.abs(wasm[i] - cpu[i])).toBeLessThan(1e-4 * Math.abs(cpu[i]));
+  expect(wasm[3]).toBeLessThan(wasm[0]);
+}
+
 describe('wasm threads', () => {
   it('defaults to the logical cores, at most the pool size', () => {
     expect(defaultWasmThreads()).toBeGreaterThanOrEqual(1);
@@ -67,22 +86,7 @@ describe('wasm threads', () => {
     expect(wasmBackendStarted()).toBe(true);
     expect(tf.getBackend()).toBe('cpu'); // starting the threaded backend left the active backend alone
     expect(info).toEqual({ requested: 2, threads: 2, reason: '2 wasm threads' });
-    const build = () => convAutoencoder({ batch: 4, size: 16, imageChannels: 1, channels: 16, multipliers: [1, 2], groups: 4 });
-    const run = async (backend: string) => {
-      await tf.setBackend(backend);
-      const n0 = tf.memory().numTensors;
-      const model = build();
-      const trainer = adamTrainer(model, 1e-3);
-      const losses = Array.from({ length: 4 }, () => trainer.step());
-      trainer.dispose();
-      model.dispose();
-      expect(tf.memory().numTensors).toBe(n0);
-      return losses;
-    };
-    const wasm = await run('wasm');
-    const cpu = await run('cpu');
-    for (let i = 0; i < cpu.length; i++) expect(Math.abs(wasm[i] - cpu[i])).toBeLessThan(1e-4 * Math.abs(cpu[i]));
-    expect(wasm[3]).toBeLessThan(wasm[0]);
+    await expectWasmTrainsLikeCpu(() => convAutoencoder({ batch: 4, size: 16, imageChannels: 1, channels: 16, multipliers: [1, 2], groups: 4 }));
   });
 
   it('runs the GEMM and the SIMD kernels of the threaded backend inside its memory, with transformer losses like the cpu backend', async () => {
@@ -91,21 +95,7 @@ describe('wasm threads', () => {
     expect(threadedGemm()?.threads).toBe(2);
     expect(threadedGemm()?.runsIn(backend.wasm.wasmMemory)).toBe(true);
     expect(nativeKernels()?.runsIn(backend.wasm.wasmMemory)).toBe(true);
-    const run = async (name: string) => {
-      await tf.setBackend(name);
-      const n0 = tf.memory().numTensors;
-      const model = transformerBlock({ batch: 4, seq: 32, dim: 64, heads: 2, mlp: 128 });
-      const trainer = adamTrainer(model, 1e-3);
-      const losses = Array.from({ length: 4 }, () => trainer.step());
-      trainer.dispose();
-      model.dispose();
-      expect(tf.memory().numTensors).toBe(n0);
-      return losses;
-    };
-    const wasm = await run('wasm');
-    const cpu = await run('cpu');
-    for (let i = 0; i < cpu.length; i++) expect(Math.abs(wasm[i] - cpu[i])).toBeLessThan(1e-4 * Math.abs(cpu[i]));
-    expect(wasm[3]).toBeLessThan(wasm[0]);
+    await expectWasmTrainsLikeCpu(() => transformerBlock({ batch: 4, seq: 32, dim: 64, heads: 2, mlp: 128 }));
   });
 
   it('reports the running thread count when asked again after the backend started', async () => {
