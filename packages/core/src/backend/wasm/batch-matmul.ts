@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { KernelCalls, type WasmBackendLike } from './kernel-calls.js';
 import { threadedGemm } from './native-gemm.js';
 import { nativeKernels } from './native-kernels.js';
-import { captureStockKernel, stockKernel } from './stock-kernels.js';
+import { captureStockKernel, replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
 /**
  * Per-product work (m·k·n) below which a product batched on BOTH sides stays on the stock kernel: splitting it
@@ -121,13 +121,6 @@ function fastBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
 
 /** Replaces the wasm `BatchMatMul` kernel with {@link fastBatchMatMul} (keeping the stock one for its fast case). */
 export function registerFastBatchMatMul(): void {
-  const stock = captureStockKernel('BatchMatMul');
-  if (!stock) throw new Error("wasm training path: stock 'BatchMatMul' kernel for wasm not found");
-  if (tf.getKernel('BatchMatMul', 'wasm')) tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({
-    kernelName: 'BatchMatMul',
-    backendName: 'wasm',
-    setupFunc: stock.setupFunc,
-    kernelFunc: fastBatchMatMul as tf.KernelFunc,
-  });
+  if (!captureStockKernel('BatchMatMul')) throw new Error("wasm training path: stock 'BatchMatMul' kernel for wasm not found");
+  replaceWasmKernel('BatchMatMul', fastBatchMatMul as tf.KernelFunc);
 }

@@ -3,7 +3,7 @@ import { convFilterGradient, convInputGradient } from './conv-composites.js';
 import { convGeometry, type ConvAttrs } from './conv-geometry.js';
 import { gemmFilterGradient } from './conv-filter-gemm.js';
 import { KernelCalls, type WasmBackendLike } from './kernel-calls.js';
-import { captureStockKernel } from './stock-kernels.js';
+import { replaceWasmKernel } from './stock-kernels.js';
 
 /** Attributes of `Conv2DBackpropFilter`. */
 interface FilterGradAttrs extends ConvAttrs {
@@ -40,18 +40,6 @@ function conv2dBackpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFun
 
 /** Registers the two conv gradient kernels for wasm (the stock `Conv2DBackpropInput` is kept for reference). */
 export function registerConvKernels(): void {
-  const stockInput = captureStockKernel('Conv2DBackpropInput');
-  if (tf.getKernel('Conv2DBackpropInput', 'wasm')) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    setupFunc: stockInput?.setupFunc,
-    kernelFunc: conv2dBackpropInput as tf.KernelFunc,
-  });
-  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: conv2dBackpropFilter as tf.KernelFunc,
-  });
+  replaceWasmKernel('Conv2DBackpropInput', conv2dBackpropInput as tf.KernelFunc);
+  replaceWasmKernel('Conv2DBackpropFilter', conv2dBackpropFilter as tf.KernelFunc);
 }

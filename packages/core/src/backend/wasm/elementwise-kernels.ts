@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './kernel-calls.js';
 import { type BinaryBroadcast, type BinaryOp, nativeKernels } from './native-kernels.js';
-import { captureStockKernel, stockKernel } from './stock-kernels.js';
+import { replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
 /** How one operand of a binary op maps onto the broadcast output, or `undefined` if none of the three shapes. */
 export function broadcastKind(shape: readonly number[], outShape: readonly number[]): BinaryBroadcast | undefined {
@@ -77,9 +77,5 @@ export function registerElementwiseKernels(): void {
     ...OPS.map(([name, op, swapped]): [string, tf.KernelFunc] => [name, makeBinary(name, op, swapped)]),
     ['Square', square as tf.KernelFunc],
   ];
-  for (const [name, kernelFunc] of kernels) {
-    const stock = captureStockKernel(name);
-    if (stock) tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: stock?.setupFunc, kernelFunc });
-  }
+  for (const [name, kernelFunc] of kernels) replaceWasmKernel(name, kernelFunc);
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusionSwitch } from './fusion-switch.js';
 import { geluBackward, geluForward, type GeluForm } from './gelu-math.js';
 import type { WasmBackendLike } from './kernel-calls.js';
 import { nativeKernels } from './native-kernels.js';
@@ -11,11 +12,8 @@ export const GELU_KERNEL = 'IfsqGelu';
 /** Kernel name of its backward: inputs `dy, x`, attr `approximate`; output `dx`. */
 export const GELU_GRAD_KERNEL = 'IfsqGeluGrad';
 
-/**
- * Backends that get the fused kernels: on `wasm` the SIMD C kernels of `packages/core/native` (the float64 JS loops
- * of `gelu-math.ts` when WebAssembly SIMD is unavailable), on `cpu` the JS loops.
- */
-const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
+// The fused kernels run, on `wasm`, the SIMD C kernels of `packages/core/native` (the float64 JS loops
+// of `gelu-math.ts` when WebAssembly SIMD is unavailable), on `cpu` the JS loops.
 
 interface GeluAttrs {
   approximate: boolean;
@@ -90,21 +88,15 @@ function backwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]
   return dx;
 }
 
+const fusion = fusionSwitch([
+  [GELU_KERNEL, forwardKernel as unknown as tf.KernelFunc],
+  [GELU_GRAD_KERNEL, backwardKernel as unknown as tf.KernelFunc],
+]);
+
 /** Registers the fused GELU kernels for `cpu` and `wasm` (idempotent; the registry is global). */
 export function registerGeluKernels(): void {
-  for (const backendName of FUSED_BACKENDS) {
-    for (const [kernelName, kernelFunc] of [
-      [GELU_KERNEL, forwardKernel],
-      [GELU_GRAD_KERNEL, backwardKernel],
-    ] as const) {
-      if (!tf.getKernel(kernelName, backendName)) {
-        tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-      }
-    }
-  }
+  fusion.register();
 }
-
-let fusionEnabled = true;
 
 /**
  * Turns the fused GELU kernels on or off process-wide (for benchmarks and A/B checks); when off,
@@ -113,15 +105,12 @@ let fusionEnabled = true;
  * @param enabled whether {@link fusedGeluAvailable} may report true. @default true (initial state)
  */
 export function setGeluFusion(enabled: boolean): void {
-  fusionEnabled = enabled;
+  fusion.setEnabled(enabled);
 }
 
 /** Whether the fused GELU kernels run on the current backend (fusion enabled, backend `cpu` or `wasm`). */
 export function fusedGeluAvailable(): boolean {
-  if (!fusionEnabled) return false;
-  if (!(FUSED_BACKENDS as readonly string[]).includes(tf.getBackend())) return false;
-  registerGeluKernels();
-  return true;
+  return fusion.available();
 }
 
 /**

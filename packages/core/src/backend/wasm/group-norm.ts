@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusionSwitch } from './fusion-switch.js';
 import {
   groupNormAffine,
   groupNormBackward,
@@ -18,11 +19,8 @@ export const GROUP_NORM_KERNEL = 'IfsqGroupNorm';
 /** Kernel name of its backward: inputs `dy, x, gamma, beta, mean, rstd` (+ `sig` with `silu`); outputs `dx, dgamma, dbeta`. */
 export const GROUP_NORM_GRAD_KERNEL = 'IfsqGroupNormGrad';
 
-/**
- * Backends that get the fused kernels: on `wasm` the SIMD C kernels of `packages/core/native` (the JS loops of
- * `group-norm-math.ts` with the stock `Sigmoid` when WebAssembly SIMD is unavailable), on `cpu` the JS loops.
- */
-const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
+// The fused kernels run, on `wasm`, the SIMD C kernels of `packages/core/native` (the JS loops of
+// `group-norm-math.ts` with the stock `Sigmoid` when WebAssembly SIMD is unavailable), on `cpu` the JS loops.
 
 interface ForwardAttrs {
   groups: number;
@@ -157,29 +155,15 @@ function backwardKernel(backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap
     : backwardCpu(backend as CpuBackendLike, grads, attrs);
 }
 
+const fusion = fusionSwitch([
+  [GROUP_NORM_KERNEL, ({ inputs, backend, attrs }) => forwardKernel(backend as tf.KernelBackend, inputs, attrs as unknown as ForwardAttrs)],
+  [GROUP_NORM_GRAD_KERNEL, ({ inputs, backend, attrs }) => backwardKernel(backend as tf.KernelBackend, inputs, attrs as unknown as ForwardAttrs)],
+]);
+
 /** Registers the fused GroupNorm kernels for `cpu` and `wasm` (idempotent; the registry is global). */
 export function registerGroupNormKernels(): void {
-  for (const backendName of FUSED_BACKENDS) {
-    if (!tf.getKernel(GROUP_NORM_KERNEL, backendName)) {
-      tf.registerKernel({
-        kernelName: GROUP_NORM_KERNEL,
-        backendName,
-        kernelFunc: ({ inputs, backend, attrs }) =>
-          forwardKernel(backend as tf.KernelBackend, inputs, attrs as unknown as ForwardAttrs),
-      });
-    }
-    if (!tf.getKernel(GROUP_NORM_GRAD_KERNEL, backendName)) {
-      tf.registerKernel({
-        kernelName: GROUP_NORM_GRAD_KERNEL,
-        backendName,
-        kernelFunc: ({ inputs, backend, attrs }) =>
-          backwardKernel(backend as tf.KernelBackend, inputs, attrs as unknown as ForwardAttrs),
-      });
-    }
-  }
+  fusion.register();
 }
-
-let fusionEnabled = true;
 
 /**
  * Turns the fused GroupNorm(+SiLU) kernels on or off process-wide (for benchmarks and A/B checks); when off,
@@ -188,7 +172,7 @@ let fusionEnabled = true;
  * @param enabled whether {@link fusedGroupNormAvailable} may report true. @default true (initial state)
  */
 export function setGroupNormFusion(enabled: boolean): void {
-  fusionEnabled = enabled;
+  fusion.setEnabled(enabled);
 }
 
 /**
@@ -196,11 +180,7 @@ export function setGroupNormFusion(enabled: boolean): void {
  * with the fused kernels (`cpu`, `wasm`). Other backends (tensorflow, webgl) keep the op-graph path.
  */
 export function fusedGroupNormAvailable(): boolean {
-  if (!fusionEnabled) return false;
-  const name = tf.getBackend();
-  if (!(FUSED_BACKENDS as readonly string[]).includes(name)) return false;
-  registerGroupNormKernels();
-  return true;
+  return fusion.available();
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { captureStockKernel } from './stock-kernels.js';
+import { captureStockKernel, replaceWasmKernel } from './stock-kernels.js';
 
 interface RefCounting {
   incRef(dataId: tf.DataId): void;
@@ -19,7 +19,5 @@ function sharedIdentity(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
 
 /** Replaces the wasm `Identity` kernel with {@link sharedIdentity}. */
 export function registerSharedIdentity(): void {
-  const stock = captureStockKernel('Identity');
-  if (stock) tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', setupFunc: stock?.setupFunc, kernelFunc: sharedIdentity as tf.KernelFunc });
+  replaceWasmKernel('Identity', sharedIdentity as tf.KernelFunc);
 }

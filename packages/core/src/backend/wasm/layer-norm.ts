@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusionSwitch } from './fusion-switch.js';
 import type { WasmBackendLike } from './kernel-calls.js';
 import { layerNormBackward, layerNormForward } from './layer-norm-math.js';
 import { nativeKernels, type NativeKernels } from './native-kernels.js';
@@ -8,11 +9,8 @@ export const LAYER_NORM_KERNEL = 'IfsqLayerNorm';
 /** Kernel name of its backward: inputs `dy, x, gamma, mean, rstd`; outputs `dx, dgamma, dbeta`. */
 export const LAYER_NORM_GRAD_KERNEL = 'IfsqLayerNormGrad';
 
-/**
- * Backends that get the fused kernels: on `wasm` the SIMD C kernels of `packages/core/native` (the JS loops of
- * `layer-norm-math.ts` when WebAssembly SIMD is unavailable), on `cpu` the JS loops over the backend's arrays.
- */
-const FUSED_BACKENDS = ['cpu', 'wasm'] as const;
+// The fused kernels run, on `wasm`, the SIMD C kernels of `packages/core/native` (the JS loops of
+// `layer-norm-math.ts` when WebAssembly SIMD is unavailable), on `cpu` the JS loops over the backend's arrays.
 
 interface LayerNormAttrs {
   eps: number;
@@ -90,21 +88,15 @@ function backwardKernel({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.T
   return [dx, dgamma, dbeta];
 }
 
+const fusion = fusionSwitch([
+  [LAYER_NORM_KERNEL, forwardKernel as unknown as tf.KernelFunc],
+  [LAYER_NORM_GRAD_KERNEL, backwardKernel as unknown as tf.KernelFunc],
+]);
+
 /** Registers the fused LayerNorm kernels for `cpu` and `wasm` (idempotent; the registry is global). */
 export function registerLayerNormKernels(): void {
-  for (const backendName of FUSED_BACKENDS) {
-    for (const [kernelName, kernelFunc] of [
-      [LAYER_NORM_KERNEL, forwardKernel],
-      [LAYER_NORM_GRAD_KERNEL, backwardKernel],
-    ] as const) {
-      if (!tf.getKernel(kernelName, backendName)) {
-        tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-      }
-    }
-  }
+  fusion.register();
 }
-
-let fusionEnabled = true;
 
 /**
  * Turns the fused LayerNorm kernels on or off process-wide (for benchmarks and A/B checks); when off,
@@ -113,15 +105,12 @@ let fusionEnabled = true;
  * @param enabled whether {@link fusedLayerNormAvailable} may report true. @default true (initial state)
  */
 export function setLayerNormFusion(enabled: boolean): void {
-  fusionEnabled = enabled;
+  fusion.setEnabled(enabled);
 }
 
 /** Whether the fused LayerNorm kernels run on the current backend (fusion enabled, backend `cpu` or `wasm`). */
 export function fusedLayerNormAvailable(): boolean {
-  if (!fusionEnabled) return false;
-  if (!(FUSED_BACKENDS as readonly string[]).includes(tf.getBackend())) return false;
-  registerLayerNormKernels();
-  return true;
+  return fusion.available();
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './kernel-calls.js';
 import { nativeKernels, type SumMiddleDims } from './native-kernels.js';
-import { captureStockKernel, stockKernel } from './stock-kernels.js';
+import { replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
 /** Shape with size-1 axes dropped and adjacent axes of the same kind (reduced or kept) merged. */
 interface MergedAxes {
@@ -108,9 +108,5 @@ function makeReduce(name: 'Sum' | 'Mean'): tf.KernelFunc {
 
 /** Replaces the wasm `Sum` and `Mean` kernels with transpose-free versions for non-innermost axes. */
 export function registerReduceKernels(): void {
-  for (const name of ['Sum', 'Mean'] as const) {
-    const stock = captureStockKernel(name);
-    if (stock) tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: stock?.setupFunc, kernelFunc: makeReduce(name) });
-  }
+  for (const name of ['Sum', 'Mean'] as const) replaceWasmKernel(name, makeReduce(name));
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './kernel-calls.js';
-import { captureStockKernel, stockKernel } from './stock-kernels.js';
+import { replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
 /**
  * `Slice`, `SplitV` and unit-stride `StridedSlice` for the wasm backend that move 4-byte elements (float32,
@@ -172,8 +172,6 @@ export function registerSliceKernels(): void {
     [tf.SplitV, splitV],
     [tf.StridedSlice, stridedSlice],
   ] as const) {
-    const stock = captureStockKernel(name);
-    if (stock) tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: stock?.setupFunc, kernelFunc });
+    replaceWasmKernel(name, kernelFunc);
   }
 }

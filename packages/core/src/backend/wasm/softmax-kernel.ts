@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './kernel-calls.js';
 import { nativeKernels } from './native-kernels.js';
-import { captureStockKernel, stockKernel } from './stock-kernels.js';
+import { replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
 /**
  * wasm `Softmax` (over the last axis) for float32 on the SIMD kernel of `packages/core/native`: one pass for the row
@@ -27,7 +27,5 @@ function softmax(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
 
 /** Replaces the wasm `Softmax` kernel with the SIMD one for float32 over the last axis. */
 export function registerSoftmaxKernel(): void {
-  const stock = captureStockKernel('Softmax');
-  if (stock) tf.unregisterKernel('Softmax', 'wasm');
-  tf.registerKernel({ kernelName: 'Softmax', backendName: 'wasm', setupFunc: stock?.setupFunc, kernelFunc: softmax as tf.KernelFunc });
+  replaceWasmKernel('Softmax', softmax as tf.KernelFunc);
 }

@@ -34,3 +34,13 @@ export function stockKernel(kernelName: string): tf.KernelConfig {
   if (!k) throw new Error(`wasm training path: kernel '${kernelName}' is not registered for backend 'wasm'`);
   return k;
 }
+
+/**
+ * Replaces the wasm kernel `kernelName` with `kernelFunc`, keeping the stock kernel's setup function, and the stock
+ * config for {@link stockKernel} (so the replacement can fall back to it). Idempotent.
+ */
+export function replaceWasmKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  const stock = captureStockKernel(kernelName);
+  if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ kernelName, backendName: 'wasm', setupFunc: stock?.setupFunc, kernelFunc });
+}

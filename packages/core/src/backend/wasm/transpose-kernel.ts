@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './kernel-calls.js';
 import { nativeKernels } from './native-kernels.js';
-import { captureStockKernel, stockKernel } from './stock-kernels.js';
+import { replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
 /**
  * Element count below which `Transpose` stays on the stock kernel: for tiny tensors the copy into and out of the
@@ -72,7 +72,5 @@ export function fastTranspose(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo
 
 /** Replaces the wasm `Transpose` kernel with {@link fastTranspose}. */
 export function registerFastTranspose(): void {
-  const stock = captureStockKernel('Transpose');
-  if (stock) tf.unregisterKernel('Transpose', 'wasm');
-  tf.registerKernel({ kernelName: 'Transpose', backendName: 'wasm', setupFunc: stock?.setupFunc, kernelFunc: fastTranspose as tf.KernelFunc });
+  replaceWasmKernel('Transpose', fastTranspose as tf.KernelFunc);
 }

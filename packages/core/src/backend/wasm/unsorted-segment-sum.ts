@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './kernel-calls.js';
+import { replaceWasmKernel } from './stock-kernels.js';
 
 /**
  * wasm `UnsortedSegmentSum` (missing in stock tfjs-wasm; it is the gradient of `gather`, i.e. of embeddings):
@@ -40,10 +41,5 @@ function unsortedSegmentSum({ inputs, backend, attrs }: Parameters<tf.KernelFunc
 
 /** Registers {@link unsortedSegmentSum} for wasm. */
 export function registerUnsortedSegmentSum(): void {
-  if (tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
-  tf.registerKernel({
-    kernelName: 'UnsortedSegmentSum',
-    backendName: 'wasm',
-    kernelFunc: unsortedSegmentSum as tf.KernelFunc,
-  });
+  replaceWasmKernel('UnsortedSegmentSum', unsortedSegmentSum as tf.KernelFunc);
 }
