@@ -64,6 +64,8 @@ export function convInputGradient<T extends { readonly shape: number[] }>(
   const bottom = g.inHeight + g.padTop - OH * sh;
   const left = g.filterWidth - 1 - g.padLeft;
   const right = g.inWidth + g.padLeft - OW * sw;
+  // Padding only: the convolution pads as it reads (no padded copy of dy); any crop needs the explicit slice.
+  if (top >= 0 && bottom >= 0 && left >= 0 && right >= 0) return ops.conv2dPadded(spread, flipped, [[top, bottom], [left, right]]);
   return ops.conv2dValid(padOrCrop(ops, spread, top, bottom, left, right), flipped);
 }
 

@@ -89,6 +89,13 @@ export class KernelCalls implements TensorOps<tf.TensorInfo> {
       { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations } as unknown as tf.NamedAttrMap,
     );
   }
+  conv2dPadded(x: tf.TensorInfo, filter: tf.TensorInfo, [h, w]: [[number, number], [number, number]]): tf.TensorInfo {
+    return this.run(
+      'Conv2D',
+      { x, filter },
+      { strides: [1, 1], pad: [[0, 0], h, w, [0, 0]], dataFormat: 'NHWC', dilations: [1, 1] } as unknown as tf.NamedAttrMap,
+    );
+  }
   reverse(x: tf.TensorInfo, axes: number[]): tf.TensorInfo {
     return this.run('Reverse', { x }, { dims: axes });
   }

@@ -18,6 +18,8 @@ export interface TensorOps<T extends { readonly shape: number[] }> {
   matMul(a: T, b: T): T;
   /** NHWC convolution, stride 1, no padding, optional filter dilation. */
   conv2dValid(x: T, filter: T, dilations?: [number, number]): T;
+  /** NHWC convolution, stride 1, with zero padding `[[top, bottom], [left, right]]` (all ≥ 0) done by the kernel. */
+  conv2dPadded(x: T, filter: T, pads: [[number, number], [number, number]]): T;
   /** Reverse along axes. */
   reverse(x: T, axes: number[]): T;
 }
@@ -35,5 +37,6 @@ export const publicOps: TensorOps<tf.Tensor> = {
   transpose: (x, perm) => tf.transpose(x, perm),
   matMul: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
   conv2dValid: (x, f, dilations = [1, 1]) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid', 'NHWC', dilations),
+  conv2dPadded: (x, f, [h, w]) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, [[0, 0], h, w, [0, 0]], 'NHWC'),
   reverse: (x, axes) => tf.reverse(x, axes),
 };
