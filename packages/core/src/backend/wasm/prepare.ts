@@ -6,6 +6,7 @@ import { registerElementwiseKernels } from './elementwise-kernels.js';
 import { registerSharedIdentity } from './identity-kernel.js';
 import { registerReduceKernels } from './reduce-kernels.js';
 import { registerResizeNearestGradient } from './resize-gradient.js';
+import { registerReverseKernel } from './reverse-kernel.js';
 import { registerSliceKernels } from './slice-kernel.js';
 import { registerSoftmaxKernel } from './softmax-kernel.js';
 import { registerFastTranspose } from './transpose-kernel.js';
@@ -24,6 +25,7 @@ const TRAINING_KERNELS = [
   'Mean',
   'Multiply',
   'RealDiv',
+  'Reverse',
   'Slice',
   'Softmax',
   'Square',
@@ -79,6 +81,7 @@ export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Prom
       registerSliceKernels();
       registerElementwiseKernels();
       registerSoftmaxKernel();
+      registerReverseKernel();
     })();
     g[READY_KEY] = ready;
     ready.catch(() => {
