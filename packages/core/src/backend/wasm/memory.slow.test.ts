@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareWasmBackend } from './index.js';
+import { threadedGemm } from './native-gemm.js';
+import { nativeKernels } from './native-kernels.js';
 import { adamTrainer, convAutoencoder, transformerBlock, type ReferenceModel } from './reference-models.js';
 
 interface WasmBackendStats {
@@ -27,7 +29,8 @@ async function footprint(build: () => ReferenceModel, steps: number) {
 }
 
 beforeAll(async () => {
-  await prepareWasmBackend();
+  // Two threads, as runs use: the GEMM and the SIMD kernels then work inside tfjs' heap, so its size is their growth too.
+  await prepareWasmBackend({ threads: 2 });
 });
 
 describe('no growth over 100 training steps on the wasm path', () => {
@@ -38,6 +41,13 @@ describe('no growth over 100 training steps on the wasm path', () => {
     );
     expect(end).toEqual(start);
     expect(losses.every(Number.isFinite)).toBe(true);
+  });
+
+  it('runs the GEMM and the SIMD kernels inside the backend heap it watches', async () => {
+    await tf.setBackend('wasm');
+    const memory = (tf.backend() as unknown as { wasm: { wasmMemory: unknown } }).wasm.wasmMemory;
+    expect(threadedGemm()?.runsIn(memory)).toBe(true);
+    expect(nativeKernels()?.runsIn(memory)).toBe(true);
   });
 
   it('transformer block: tensors, wasm data ids and wasm heap stay constant after warm-up', async () => {
