@@ -27,7 +27,9 @@ function expectSameTrajectory(wasm: number[], cpu: number[]): void {
 }
 
 beforeAll(async () => {
-  await prepareWasmBackend();
+  // Two threads, as runs use (threaded GEMM, SIMD kernels in place); 1 and 2 threads give identical losses
+  // (threads.slow.test.ts).
+  await prepareWasmBackend({ threads: 2 });
 });
 
 describe('training on the wasm path follows the cpu trajectory', () => {
