@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { prepareWasmBackend } from './index.js';
-import { threadedGemm } from './native-gemm.js';
+import { threadedGemm } from './gemm-pool.js';
 import { closeness, seededNormal, valuesOn } from './test-helpers.js';
 
 describe('wasm BatchMatMul without a working GEMM', () => {

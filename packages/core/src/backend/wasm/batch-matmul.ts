@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelCalls, type WasmBackendLike } from './kernel-calls.js';
-import { threadedGemm } from './native-gemm.js';
+import { threadedGemm } from './gemm-pool.js';
 import { nativeKernels } from './native-kernels.js';
 import { captureStockKernel, replaceWasmKernel, stockKernel } from './stock-kernels.js';
 

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { reachedInput } from './conv-composites.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import { KernelCalls, type WasmBackendLike } from './kernel-calls.js';
-import { threadedGemm } from './native-gemm.js';
+import { threadedGemm } from './gemm-pool.js';
 
 /** Offset tables of a filter gradient over an input padded to `paddedHeight × paddedWidth`. */
 interface FilterGradientOffsets {

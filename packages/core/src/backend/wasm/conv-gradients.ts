@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convFilterGradient, convInputGradient } from './conv-composites.js';
 import { convGeometry, type ConvAttrs, type ConvGeometry } from './conv-geometry.js';
-import { threadedGemm } from './native-gemm.js';
+import { threadedGemm } from './gemm-pool.js';
 import { publicOps } from './tensor-ops.js';
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingWasmKernels, prepareWasmBackend, wasmTrainingKernels } from './index.js';
-import { setThreadedGemm, threadedGemm } from './native-gemm.js';
+import { setThreadedGemm, threadedGemm } from './gemm-pool.js';
 import { closeness, seededNormal, valuesOn } from './test-helpers.js';
 
 type Pad = 'same' | 'valid' | number[][];

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareWasmBackend } from './index.js';
-import { threadedGemm } from './native-gemm.js';
+import { threadedGemm } from './gemm-pool.js';
 import { nativeKernels } from './native-kernels.js';
 import { adamTrainer, convAutoencoder, transformerBlock, type ReferenceModel } from './reference-models.js';
 

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { prepareWasmBackend } from './prepare.js';
-import { threadedGemm } from './native-gemm.js';
+import { threadedGemm } from './gemm-pool.js';
 import { nativeKernels } from './native-kernels.js';
 import { adamTrainer, convAutoencoder, type ReferenceModel, transformerBlock } from './reference-models.js';
 import { defaultWasmThreads, initWasmThreads, MAX_WASM_THREADS, wasmBackendStarted } from './threads.js';
@@ -12,7 +12,7 @@ import { defaultWasmThreads, initWasmThreads, MAX_WASM_THREADS, wasmBackendStart
 const coreDir = fileURLToPath(new URL('../../..', import.meta.url));
 const distIndex = new URL('../../../dist/backend/wasm/index.js', import.meta.url);
 const distModels = new URL('../../../dist/backend/wasm/reference-models.js', import.meta.url);
-const distGemm = new URL('../../../dist/backend/wasm/native-gemm.js', import.meta.url);
+const distGemm = new URL('../../../dist/backend/wasm/gemm-pool.js', import.meta.url);
 
 /**
  * Five training steps of a small conv autoencoder and five of a transformer block (its products on the threaded
