@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './kernel-calls.js';
-import { type BinaryBroadcast, type BinaryOp, nativeKernels } from './native-kernels.js';
+import type { BinaryBroadcast, BinaryOp } from './native-kernel-types.js';
+import { nativeKernels } from './native-kernels.js';
 import { replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
 /** How one operand of a binary op maps onto the broadcast output, or `undefined` if none of the three shapes. */

@@ -16,19 +16,6 @@ import type {
 import type { SharedHeap, SharedMemory } from './native-gemm.js';
 import { NATIVE_KERNELS_WASM_BASE64 } from './native-kernels.generated.js';
 
-export type {
-  BatchMatMulDims,
-  BinaryBroadcast,
-  BinaryOp,
-  GroupNormBackwardInputs,
-  GroupNormBackwardOutputs,
-  GroupNormForwardOutputs,
-  LayerNormBackwardInputs,
-  LayerNormBackwardOutputs,
-  LayerNormDims,
-  LayerNormForwardOutputs,
-  SumMiddleDims,
-} from './native-kernel-types.js';
 
 /** The slice of the WebAssembly JS API used here (the project's `lib` has no DOM/WebAssembly typings). */
 interface WasmApi {

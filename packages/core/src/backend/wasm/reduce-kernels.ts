@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './kernel-calls.js';
-import { nativeKernels, type SumMiddleDims } from './native-kernels.js';
+import type { SumMiddleDims } from './native-kernel-types.js';
+import { nativeKernels } from './native-kernels.js';
 import { replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
 /** Shape with size-1 axes dropped and adjacent axes of the same kind (reduced or kept) merged. */
