@@ -38,11 +38,11 @@ describe('selectBackend', () => {
     );
   });
 
-  it('starts wasm on the requested threads and records the count in the info and the log', async () => {
+  it('starts wasm on the requested threads and records the count and what runs the products in the info and the log', async () => {
     const logger = recordingLogger();
     const info = await selectBackend('auto', { training: true, logger, importModule: absent, wasmThreads: 2 });
     expect(info).toMatchObject({ name: 'wasm', threads: 2 });
-    expect(info.reason).toMatch(/; 2 wasm threads$/);
+    expect(info.reason).toMatch(/; 2 wasm threads; matrix products on ifsq's GEMM \(2 thread\(s\), fused multiply-add, in place\)$/);
     expect(logger.lines.find((l) => l.level === 'info')?.fields).toMatchObject({ backend: 'wasm', threads: 2 });
   });
 

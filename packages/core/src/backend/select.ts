@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo, Logger } from '../contracts/services.js';
 import type { BackendChoice } from '../pipeline/types.js';
-import { prepareWasmBackend, type WasmThreadsInfo } from './wasm/index.js';
+import { prepareWasmBackend, type PreparedWasmInfo } from './wasm/index.js';
 import { chooseCpuBackend } from './choose.js';
 import { INFERENCE_KERNELS, TRAINING_KERNELS } from './kernels.js';
 
@@ -93,7 +93,7 @@ export async function selectBackend(choice: BackendChoice, options: SelectBacken
   const required = training ? TRAINING_KERNELS : INFERENCE_KERNELS;
   const purpose = training ? 'training' : 'inference';
   let info: BackendInfo;
-  let threads: WasmThreadsInfo | undefined;
+  let threads: PreparedWasmInfo | undefined;
 
   if (choice === 'tensorflow-gpu' || choice === 'tensorflow') {
     const pkg = NATIVE_PACKAGES[choice];
@@ -149,7 +149,7 @@ export async function selectBackend(choice: BackendChoice, options: SelectBacken
     );
   }
   if (info.name === 'wasm' && threads) {
-    info = { ...info, reason: `${info.reason}; ${threads.reason}`, threads: threads.threads };
+    info = { ...info, reason: `${info.reason}; ${threads.reason}; ${threads.products}`, threads: threads.threads };
   }
   logger?.info(`backend ${info.name} (${info.reason})`, {
     backend: info.name,
@@ -163,7 +163,7 @@ export async function selectBackend(choice: BackendChoice, options: SelectBacken
 async function loadWasmKernels(
   logger: Logger | undefined,
   threads: number | undefined,
-): Promise<{ kernels: string[]; threads?: WasmThreadsInfo }> {
+): Promise<{ kernels: string[]; threads?: PreparedWasmInfo }> {
   try {
     const info = await prepareWasmBackend({ threads: threads ?? 1 });
     return { kernels: tf.findBackendFactory('wasm') ? kernelNames('wasm') : [], threads: info };

@@ -8,5 +8,6 @@ export {
   wasmGradientOverrides,
   missingWasmKernels,
   type PrepareWasmOptions,
+  type PreparedWasmInfo,
 } from './prepare.js';
 export { defaultWasmThreads, initWasmThreads, MAX_WASM_THREADS, type WasmThreadsInfo, type WasmThreadsHooks } from './threads.js';

@@ -44,6 +44,12 @@ const GRADIENT_OVERRIDES = ['Conv2D', 'Conv2DBackpropInput', 'ResizeNearestNeigh
 const READY_KEY = Symbol.for('@ifsq/core.wasm.prepared');
 const THREADS_KEY = Symbol.for('@ifsq/core.wasm.threads');
 
+/** What {@link prepareWasmBackend} set up: the thread pool, and what runs the matrix products. */
+export interface PreparedWasmInfo extends WasmThreadsInfo {
+  /** One sentence: ifsq's GEMM with its threads and arithmetic, or XNNPACK and why. */
+  readonly products: string;
+}
+
 /** Options of {@link prepareWasmBackend}. */
 export interface PrepareWasmOptions {
   /**
@@ -63,9 +69,10 @@ export interface PrepareWasmOptions {
  * The gradient overrides are global (tfjs has one gradient registry): they stay exact on every backend and make
  * conv filter gradients ~17× faster on `cpu` too.
  *
- * @returns the threads asked for, the threads the backend runs (or will start with) and why.
+ * @returns the threads asked for, the threads the backend runs (or will start with) and why, and what runs the
+ *   matrix products.
  */
-export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Promise<WasmThreadsInfo> {
+export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Promise<PreparedWasmInfo> {
   const g = globalThis as unknown as Record<symbol, Promise<unknown> | undefined>;
   let ready = g[READY_KEY];
   if (ready == null) {
@@ -95,8 +102,11 @@ export async function prepareWasmBackend(options: PrepareWasmOptions = {}): Prom
     const info = await initWasmThreads(options.threads ?? 1);
     const heap = wasmSharedHeap();
     if (heap) moveNativeKernelsInto(heap);
-    await startThreadedGemm(info.threads, heap);
-    return info;
+    const gemm = await startThreadedGemm(info.threads, heap);
+    const products = gemm
+      ? `matrix products on ifsq's GEMM (${gemm.threads} thread(s), ${gemm.fma ? 'fused multiply-add' : 'plain SIMD'}${gemm.runsIn(heap?.memory) ? ', in place' : ''})`
+      : 'matrix products on XNNPACK (the GEMM could not start: no WebAssembly SIMD, shared memory or worker threads)';
+    return { ...info, products };
   });
   g[THREADS_KEY] = threads.catch(() => undefined);
   return threads;

@@ -85,7 +85,12 @@ describe('wasm threads', () => {
     const info = await prepareWasmBackend({ threads: 2 });
     expect(wasmBackendStarted()).toBe(true);
     expect(tf.getBackend()).toBe('cpu'); // starting the threaded backend left the active backend alone
-    expect(info).toEqual({ requested: 2, threads: 2, reason: '2 wasm threads' });
+    expect(info).toEqual({
+      requested: 2,
+      threads: 2,
+      reason: '2 wasm threads',
+      products: "matrix products on ifsq's GEMM (2 thread(s), fused multiply-add, in place)",
+    });
     await expectWasmTrainsLikeCpu(() => convAutoencoder({ batch: 4, size: 16, imageChannels: 1, channels: 16, multipliers: [1, 2], groups: 4 }));
   });
 
