@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelCalls, type WasmBackendLike } from './kernel-calls.js';
-import { threadedGemm } from './gemm-pool.js';
+import { multiplyTensors, threadedGemm } from './gemm-pool.js';
 import { nativeKernels } from './native-kernels.js';
 import { captureStockKernel, replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
@@ -58,17 +58,9 @@ function fastBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
     const dims = fold
       ? { m: batchA * M, k: K, n: N, transposeB }
       : { batch, batchA, batchB, m: M, k: K, n: N, transposeA, transposeB };
-    const [va, vb, vout] = [a, b, out].map((t) => wasm.typedArrayFromHeap(t) as Float32Array);
-    try {
-      // Inside tfjs' threaded (shared) memory the GEMM reads and writes the tensors where they lie.
-      if (gemm.runsIn((wasm.wasm as { wasmMemory?: unknown }).wasmMemory)) gemm.multiplyAt(va.byteOffset, vb.byteOffset, vout.byteOffset, dims);
-      else gemm.multiply(va, vb, vout, dims);
-      return out;
-    } catch (error) {
-      // A GEMM whose worker stopped answering retires itself; this product and later ones run on XNNPACK.
-      wasm.disposeData(out.dataId);
-      if (gemm.broken === undefined) throw error;
-    }
+    if (multiplyTensors(gemm, wasm, [a, b, out], dims)) return out;
+    // The GEMM retired itself during the call: this product and later ones run on XNNPACK.
+    wasm.disposeData(out.dataId);
   }
   if (batchA > 1 && batchB > 1 && M * K * N < SMALL_BATCHED_PRODUCT) {
     const native = nativeKernels();

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { reachedInput } from './conv-composites.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import { KernelCalls, type WasmBackendLike } from './kernel-calls.js';
-import { threadedGemm } from './gemm-pool.js';
+import { multiplyTensors, threadedGemm } from './gemm-pool.js';
 
 /** Offset tables of a filter gradient over an input padded to `paddedHeight × paddedWidth`. */
 interface FilterGradientOffsets {
@@ -51,21 +51,16 @@ export function gemmFilterGradient(backend: WasmBackendLike, x: tf.TensorInfo, d
   const gemm = threadedGemm();
   if (!gemm || x.dtype !== 'float32' || dy.dtype !== 'float32') return undefined;
   const calls = new KernelCalls(backend);
-  const used = reachedInput(calls, x, g);
-  const [, paddedHeight, paddedWidth] = used.shape;
-  const aOffsets = filterGradientOffsets(g, paddedHeight, paddedWidth);
   const out = backend.makeOutput([g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], 'float32');
-  const dims = { m: aOffsets.rows.length, k: aOffsets.cols.length, n: g.outChannels, aOffsets };
+  let done = false;
   try {
-    const [vx, vdy, vout] = [used, dy, out].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
-    if (gemm.runsIn((backend.wasm as { wasmMemory?: unknown }).wasmMemory)) gemm.multiplyAt(vx.byteOffset, vdy.byteOffset, vout.byteOffset, dims);
-    else gemm.multiply(vx, vdy, vout, dims);
-  } catch (error) {
-    backend.disposeData(out.dataId);
+    const used = reachedInput(calls, x, g);
+    const [, paddedHeight, paddedWidth] = used.shape;
+    const aOffsets = filterGradientOffsets(g, paddedHeight, paddedWidth);
+    done = multiplyTensors(gemm, backend, [used, dy, out], { m: aOffsets.rows.length, k: aOffsets.cols.length, n: g.outChannels, aOffsets });
+  } finally {
     calls.disposeAll();
-    if (gemm.broken === undefined) throw error;
-    return undefined; // the GEMM retired itself; the composite takes over
+    if (!done) backend.disposeData(out.dataId);
   }
-  calls.disposeAll();
-  return out;
+  return done ? out : undefined; // undefined: the GEMM retired itself, the composite takes over
 }

@@ -1,5 +1,7 @@
 // The process-wide ThreadedGemm of the wasm training path: started once by prepareWasmBackend, used by the kernels.
-import { type SharedHeap, ThreadedGemm } from './native-gemm.js';
+import type * as tf from '@tensorflow/tfjs';
+import type { WasmBackendLike } from './kernel-calls.js';
+import { type GemmDims, type SharedHeap, ThreadedGemm } from './native-gemm.js';
 
 const GEMM_KEY = Symbol.for('@ifsq/core.wasm.threadedGemm');
 
@@ -42,4 +44,25 @@ export function threadedGemm(): ThreadedGemm | undefined {
  */
 export function setThreadedGemm(enabled: boolean): void {
   slot().enabled = enabled;
+}
+
+/**
+ * `out = op(a)·op(b)` for float32 tensors of the wasm backend on `gemm` (in place when it runs inside tfjs' threaded
+ * heap). Returns false when the GEMM broke during the call — it has retired itself, and the caller falls back to its
+ * own path and frees `out`; other errors propagate.
+ */
+export function multiplyTensors(
+  gemm: ThreadedGemm,
+  backend: WasmBackendLike,
+  [a, b, out]: [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo],
+  dims: GemmDims,
+): boolean {
+  const [va, vb, vout] = [a, b, out].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+  try {
+    gemm.multiply(va, vb, vout, dims);
+    return true;
+  } catch (error) {
+    if (gemm.broken === undefined) throw error;
+    return false;
+  }
 }

@@ -129,7 +129,7 @@ describe('ThreadedGemm', () => {
     await expect(ThreadedGemm.start(MAX_GEMM_THREADS + 1)).rejects.toThrow(/got 9/);
   });
 
-  it('runs inside another memory, touching only its operands and what malloc gave it', async () => {
+  it('runs inside another memory on views of it in place, touching only its operands and what malloc gave it', async () => {
     const heap = foreignHeap(256, 4 << 20);
     const { memory } = heap;
     const pool = (await ThreadedGemm.start(2, heap))!;
@@ -138,13 +138,20 @@ describe('ThreadedGemm', () => {
     const [pa, pb, pc] = [1 << 20, 2 << 20, 3 << 20];
     const a = seededNormal([d.m * d.k], 'heap a');
     const b = seededNormal([d.k * d.n], 'heap b');
-    new Float32Array(memory.buffer, pa, a.length).set(a);
-    new Float32Array(memory.buffer, pb, b.length).set(b);
-    pool.multiplyAt(pa, pb, pc, d);
-    const inPlace = Float32Array.from(new Float32Array(memory.buffer, pc, d.m * d.n));
+    const [va, vb, vc] = [[pa, a.length], [pb, b.length], [pc, d.m * d.n]].map(([at, n]) => new Float32Array(memory.buffer, at, n));
+    va.set(a);
+    vb.set(b);
+    const blocks = heap.given.length;
+    pool.multiply(va, vb, vc, d);
+    expect(heap.given.length).toBe(blocks); // no scratch taken: nothing was copied
     const copied = new Float32Array(d.m * d.n);
     pools[0].multiply(a, b, copied, d);
-    expect(Array.from(inPlace)).toEqual(Array.from(copied));
+    expect(Array.from(vc)).toEqual(Array.from(copied));
+    heap.expectUntouchedExcept([[pc, d.m * d.n * 4], [pa, a.length * 4], [pb, b.length * 4]]);
+    // An ordinary array for the result is written from scratch the GEMM takes from malloc.
+    const elsewhere = new Float32Array(d.m * d.n);
+    pool.multiply(va, vb, elsewhere, d);
+    expect(Array.from(elsewhere)).toEqual(Array.from(copied));
     heap.expectUntouchedExcept([[pc, d.m * d.n * 4], [pa, a.length * 4], [pb, b.length * 4]]);
     await pool.dispose();
   });

@@ -167,8 +167,8 @@ function operandSizes(d: GemmDims): { batch: number; batchA: number; batchB: num
 
 /**
  * Blocked SIMD GEMM (`packages/core/native/gemm/gemm.c`) on the calling thread plus `threads − 1` worker threads
- * that share its WebAssembly memory. Operands are copied into that memory, each thread computes a band of rows or
- * columns (or whole products of a batch), and the result is copied out; the calling thread blocks until the
+ * that share its WebAssembly memory. Operands are read in that memory (copied there unless they already are), each
+ * thread computes a band of rows or columns (or whole products of a batch); the calling thread blocks until the
  * workers are done, so {@link ThreadedGemm.multiply} is synchronous. Every element is summed in the same order on
  * any thread count, so results do not depend on it.
  */
@@ -218,8 +218,8 @@ export class ThreadedGemm {
    * runtime has no WebAssembly SIMD, shared memory or worker threads.
    *
    * @param threads computing threads, 1…{@link MAX_GEMM_THREADS} (the calling thread counts as one).
-   * @param heap run inside this memory (operands are then passed by address, see {@link ThreadedGemm.multiplyAt})
-   *   instead of a memory of its own (operands are copied in and out by {@link ThreadedGemm.multiply}).
+   * @param heap run inside this memory, where {@link ThreadedGemm.multiply} uses views of it in place, instead of a
+   *   memory of its own, into which operands are copied.
    */
   static async start(threads: number, heap?: SharedHeap): Promise<ThreadedGemm | undefined> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_GEMM_THREADS) {
@@ -292,68 +292,63 @@ export class ThreadedGemm {
     return this.#broken;
   }
 
-  /** Whether this GEMM runs inside `memory` (then {@link ThreadedGemm.multiplyAt} takes addresses in it). */
+  /** Whether this GEMM runs inside `memory` (then {@link ThreadedGemm.multiply} uses views of it in place). */
   runsIn(memory: unknown): boolean {
     return memory != null && memory === this.#memory;
   }
 
   /**
-   * `out[p] = op(a[p]) · op(b[p])` for every product `p`, row-major float32 (see {@link GemmDims}); the operands are
-   * copied into the GEMM's memory and the result out of it.
+   * `out[p] = op(a[p]) · op(b[p])` for every product `p`, row-major float32 (see {@link GemmDims}). An array that is
+   * a view of the GEMM's memory (a tensor of tfjs' threaded heap when the GEMM runs inside it) is used where it
+   * lies; any other is copied in (operands) or out (the result).
    * @throws when the operands are shorter than the dimensions say, or a worker stopped answering.
    */
   multiply(a: Float32Array, b: Float32Array, out: Float32Array, d: GemmDims): void {
     if (this.#broken) throw new Error(`ThreadedGemm: ${this.#broken}`);
     const sizes = operandSizes(d);
-    for (const [name, arr] of [['a', a], ['b', b], ['out', out]] as const) {
-      if (arr.length < sizes[name]) {
+    const operands = [
+      { name: 'a', array: a, length: sizes.a },
+      { name: 'b', array: b, length: sizes.b },
+      { name: 'out', array: out, length: sizes.out },
+    ].map((o) => {
+      if (o.array.length < o.length) {
         throw new Error(
-          `ThreadedGemm: '${name}' has ${arr.length} floats, expected ${sizes[name]} for ${sizes.batch}×[${d.m}×${d.k}]·[${d.k}×${d.n}]`,
+          `ThreadedGemm: '${o.name}' has ${o.array.length} floats, expected ${o.length} for ${sizes.batch}×[${d.m}×${d.k}]·[${d.k}×${d.n}]`,
         );
       }
-    }
-    const bytesA = align(sizes.a * 4);
-    const bytesB = align(sizes.b * 4);
-    const bytesC = align(sizes.out * 4);
-    const rows = d.aOffsets?.rows.length ?? 0;
-    const cols = d.aOffsets?.cols.length ?? 0;
-    const pa = this.#operandArea(bytesA + bytesB + bytesC + align(rows * 4) + cols * 4);
-    const pb = pa + bytesA;
-    const pc = pb + bytesB;
+      return { ...o, inPlace: o.array.buffer === this.#memory.buffer };
+    });
+    // Scratch for the arrays that live elsewhere, then for the offset tables.
+    const tables = d.aOffsets ? align(d.m * 4) + d.k * 4 : 0;
+    const bytes = operands.reduce((sum, o) => sum + (o.inPlace ? 0 : align(o.length * 4)), tables);
+    let next = bytes > 0 ? this.#operandArea(bytes) : 0;
     const heap = this.#memory.buffer;
-    new Float32Array(heap, pa, sizes.a).set(a.subarray(0, sizes.a));
-    new Float32Array(heap, pb, sizes.b).set(b.subarray(0, sizes.b));
-    this.#compute(pa, pb, pc, d, this.#placeOffsets(d, pc + bytesC));
-    out.set(new Float32Array(this.#memory.buffer, pc, sizes.out));
-  }
-
-  /**
-   * {@link ThreadedGemm.multiply} on operands that already live in the GEMM's memory, given by byte address: no
-   * copies. The caller guarantees the sizes (see {@link ThreadedGemm.runsIn}).
-   */
-  multiplyAt(pa: number, pb: number, pc: number, d: GemmDims): void {
-    if (this.#broken) throw new Error(`ThreadedGemm: ${this.#broken}`);
-    operandSizes(d);
-    let offsets: [number, number] = [0, 0];
+    const [pa, pb, pc] = operands.map((o) => {
+      if (o.inPlace) return o.array.byteOffset;
+      const at = next;
+      next += align(o.length * 4);
+      if (o.name !== 'out') new Float32Array(heap, at, o.length).set(o.array.subarray(0, o.length));
+      return at;
+    });
+    let tableAt: [number, number] = [0, 0];
     if (d.aOffsets) {
-      if (!this.#heap) throw new Error('ThreadedGemm: multiplyAt with offset tables needs a GEMM inside a foreign heap');
-      offsets = this.#placeOffsets(d, this.#operandArea(align(d.m * 4) + d.k * 4));
+      tableAt = [next, next + align(d.m * 4)];
+      new Int32Array(heap, tableAt[0], d.m).set(d.aOffsets.rows);
+      new Int32Array(heap, tableAt[1], d.k).set(d.aOffsets.cols);
     }
-    this.#compute(pa, pb, pc, d, offsets);
+    this.#compute(pa, pb, pc, d, sizes, tableAt);
+    if (!operands[2].inPlace) out.set(new Float32Array(this.#memory.buffer, pc, sizes.out));
   }
 
-  /** Copies the offset tables of `d`, if any, to `at` (rows, then columns); their addresses, or zeros. */
-  #placeOffsets(d: GemmDims, at: number): [number, number] {
-    if (!d.aOffsets) return [0, 0];
-    const pCols = at + align(d.m * 4);
-    new Int32Array(this.#memory.buffer, at, d.m).set(d.aOffsets.rows);
-    new Int32Array(this.#memory.buffer, pCols, d.k).set(d.aOffsets.cols);
-    return [at, pCols];
-  }
-
-  #compute(pa: number, pb: number, pc: number, d: GemmDims, [pRows, pCols]: [number, number]): void {
+  #compute(
+    pa: number,
+    pb: number,
+    pc: number,
+    d: GemmDims,
+    { batch, batchA, batchB }: { batch: number; batchA: number; batchB: number },
+    [pRows, pCols]: [number, number],
+  ): void {
     const { m, k, n } = d;
-    const { batch, batchA, batchB } = operandSizes(d);
     const tA = d.transposeA ?? false;
     const tB = d.transposeB ?? false;
     // Products this small would spend longer waking a worker than computing.
