@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { convFilterGradient, convInputGradient } from './conv-composites.js';
 import { convGeometry, type ConvAttrs, type ConvGeometry } from './conv-geometry.js';
-import { threadedGemm } from './gemm-pool.js';
 import { publicOps } from './tensor-ops.js';
 
 /**
- * The filter gradient: on wasm with the threaded GEMM running, its `Conv2DBackpropFilter` kernel (one product that
- * reads the padded input in place); elsewhere the composite of {@link convFilterGradient}.
+ * The filter gradient: on wasm, its `Conv2DBackpropFilter` kernel (one GEMM product that reads the padded input in
+ * place, or the composite when the GEMM is not running); elsewhere the composite of {@link convFilterGradient}.
  */
 function filterGradient(x: tf.Tensor, dy: tf.Tensor, filterShape: number[], attrs: ConvAttrs, g: ConvGeometry): tf.Tensor {
-  if (tf.getBackend() === 'wasm' && threadedGemm() && x.dtype === 'float32') {
+  if (tf.getBackend() === 'wasm' && tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
     const kernelAttrs = { ...attrs, filterShape, dataFormat: 'NHWC' };
     return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, kernelAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   }

@@ -12,6 +12,17 @@ export interface WasmBackendLike extends tf.KernelBackend {
   wasm: { HEAPU8: Uint8Array };
 }
 
+/** A 4-byte word view of the whole wasm heap; take it after the last allocation (growth detaches views). */
+export function heapWords(wasm: WasmBackendLike): Int32Array {
+  const bytes = wasm.wasm.HEAPU8;
+  return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
+}
+
+/** Word offset of a tensor's data on the heap. */
+export function wordOffset(wasm: WasmBackendLike, t: tf.TensorInfo): number {
+  return wasm.typedArrayFromHeap(t).byteOffset >>> 2;
+}
+
 /**
  * Runs stock wasm kernels directly (no engine, no tape) and remembers every intermediate so one call to
  * {@link KernelCalls.disposeExcept} frees them all. Used to build composite kernels inside a kernel function.

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WasmBackendLike } from './kernel-calls.js';
+import { heapWords, type WasmBackendLike, wordOffset } from './kernel-calls.js';
 import { replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
 /**
@@ -58,10 +58,8 @@ function reverse(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const wasm = args.backend as WasmBackendLike;
   const out = wasm.makeOutput(x.shape, x.dtype);
   if (tf.util.sizeFromShape(x.shape) === 0) return out;
-  const bytes = wasm.wasm.HEAPU8;
-  const heap = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
   const reversed = x.shape.map((d, i) => axes.includes(i) && d > 1);
-  copyReversed(heap, wasm.typedArrayFromHeap(x).byteOffset >>> 2, x.shape, reversed, wasm.typedArrayFromHeap(out).byteOffset >>> 2);
+  copyReversed(heapWords(wasm), wordOffset(wasm, x), x.shape, reversed, wordOffset(wasm, out));
   return out;
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WasmBackendLike } from './kernel-calls.js';
+import { heapWords, type WasmBackendLike, wordOffset } from './kernel-calls.js';
 import { replaceWasmKernel, stockKernel } from './stock-kernels.js';
 
 /**
@@ -71,17 +71,6 @@ export function copyBox(
     }
     if (d === outer) return;
   }
-}
-
-/** A 4-byte word view of the whole wasm heap; take it after the last allocation (growth detaches views). */
-function heapWords(wasm: WasmBackendLike): Int32Array {
-  const bytes = wasm.wasm.HEAPU8;
-  return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
-}
-
-/** Word offset of a tensor's data on the heap. */
-function wordOffset(wasm: WasmBackendLike, t: tf.TensorInfo): number {
-  return wasm.typedArrayFromHeap(t).byteOffset >>> 2;
 }
 
 /** Whether the fast path handles `x`: a 4-byte dtype (bool, string and complex go to the stock kernel). */
